@@ -1,0 +1,175 @@
+/**
+ * The one place stack config is parsed and checked. Every problem is collected and reported at
+ * once with its full key path; on any problem the program throws before registering anything.
+ */
+import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
+import { Problems, Reader } from "../components/src/validation";
+
+export const NAMESPACE = "paas";
+
+/** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
+export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace"] as const;
+
+export interface PlatformConfig {
+    readonly stack: string;
+    readonly cloud: Cloud;
+    readonly cluster: KubernetesClusterArgs;
+    /** True when `paas:kubeconfig` is set (its value is read as a secret by the program). */
+    readonly hasKubeconfig: boolean;
+    /** Namespace the platform's workloads live in. */
+    readonly namespace: string;
+}
+
+/** The provider keys each cloud needs, unless the same value is given under `paas:cluster.<cloud>`. */
+const REGION_KEYS: Readonly<Record<Cloud, readonly { key: string; override?: string; example: string }[]>> = {
+    aws: [{ key: "aws:region", example: "us-east-1" }],
+    gcp: [
+        { key: "gcp:project", override: "project", example: "my-project" },
+        { key: "gcp:region", override: "region", example: "europe-west1" },
+    ],
+    azure: [{ key: "azure-native:location", override: "location", example: "westeurope" }],
+    local: [],
+};
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Structured values arrive as JSON text from the engine; plain strings stay strings. */
+function decode(raw: string | undefined): unknown {
+    if (raw === undefined) return undefined;
+    const t = raw.trim();
+    if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return raw;
+        }
+    }
+    return raw;
+}
+
+/**
+ * Parses the stack config.
+ * @param raw every config value of the stack, as `pulumi.runtime.allConfig()` gives them
+ * @param stack the stack name (the cluster is named `paas-<stack>` unless configured)
+ * @throws ConfigError listing every problem
+ */
+export function parseConfig(raw: Readonly<Record<string, string>>, stack: string): PlatformConfig {
+    const problems = new Problems();
+    const key = (k: string) => new Reader(problems, `${NAMESPACE}:${k}`, decode(raw[`${NAMESPACE}:${k}`]));
+
+    for (const full of Object.keys(raw)) {
+        if (!full.startsWith(`${NAMESPACE}:`)) continue;
+        const k = full.slice(NAMESPACE.length + 1);
+        if (!(KNOWN_KEYS as readonly string[]).includes(k)) {
+            // Reuse the object check for its did-you-mean hint.
+            new Reader(problems, NAMESPACE, { [k]: raw[full] }).object(KNOWN_KEYS);
+        }
+    }
+
+    const cloudReader = key("cloud");
+    const cloud = cloudReader.present ? cloudReader.oneOf(CLOUDS) : "local";
+
+    const cluster = readCluster(key("cluster"));
+
+    for (const need of cloud ? REGION_KEYS[cloud] : []) {
+        const cloudOptions = (cloud === "local" ? undefined : cluster[cloud!]) as Record<string, unknown> | undefined;
+        const overridden = need.override !== undefined && cloudOptions?.[need.override] !== undefined;
+        if (!overridden && !raw[need.key]) {
+            problems.add(need.key, undefined, `must be set for cloud "${cloud}" (pulumi config set ${need.key} ${need.example})`);
+        }
+    }
+
+    const hasKubeconfig = raw[`${NAMESPACE}:kubeconfig`] !== undefined;
+    if (hasKubeconfig && cloud !== "local")
+        problems.add(`${NAMESPACE}:kubeconfig`, undefined, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`, true);
+
+    const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? "apps";
+
+    if (cloud) planCluster({ ...cluster, cloud }, `${NAMESPACE}:cluster`, problems, `paas-${stack}`);
+    problems.throwIfAny("stack configuration");
+    return { stack, cloud: cloud!, cluster: { ...cluster, cloud: cloud! }, hasKubeconfig, namespace };
+}
+
+function strings(r: Reader): string[] | undefined {
+    const items = r.array();
+    if (!items) return undefined;
+    return items.map((i) => i.string()).filter((s): s is string => s !== undefined);
+}
+
+/** Reads `paas:cluster` into component args: types and key names only; semantics are the planner's. */
+function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> {
+    if (!r.object(["clusterName", "kubernetesVersion", "nodePools", "apiAccess", "tags", "aws", "gcp", "azure", "local"])) return {};
+    const out: Omit<KubernetesClusterArgs, "cloud"> = {
+        clusterName: r.at("clusterName").string(),
+        kubernetesVersion: r.at("kubernetesVersion").string(),
+        tags: r.at("tags").stringMap(),
+    };
+    const pools = r.at("nodePools").array({ min: 1, max: 20 });
+    if (pools) {
+        out.nodePools = pools.map((p) => {
+            p.object(["name", "machineType", "minNodes", "maxNodes", "spot", "diskSizeGb", "labels"]);
+            for (const field of ["name", "minNodes", "maxNodes"])
+                if (!p.at(field).present) p.problems.add(`${p.path}.${field}`, undefined, "is required");
+            return {
+                name: p.at("name").string() ?? "",
+                machineType: p.at("machineType").string(),
+                minNodes: p.at("minNodes").int({ min: 0, max: 1000 }) ?? 0,
+                maxNodes: p.at("maxNodes").int({ min: 1, max: 1000 }) ?? Number.MAX_SAFE_INTEGER,
+                spot: p.at("spot").bool(),
+                diskSizeGb: p.at("diskSizeGb").int({ min: 20, max: 2048 }),
+                labels: p.at("labels").stringMap(),
+            };
+        });
+    }
+    const api = r.at("apiAccess");
+    if (api.object(["privateEndpoint", "authorizedNetworks", "allowAnyAddress"])) {
+        out.apiAccess = {
+            privateEndpoint: api.at("privateEndpoint").bool(),
+            authorizedNetworks: strings(api.at("authorizedNetworks")),
+            allowAnyAddress: api.at("allowAnyAddress").bool(),
+        };
+    }
+    const aws = r.at("aws");
+    if (aws.object(["vpcCidr", "availabilityZoneCount", "subnetIds", "adminRoleArns"])) {
+        out.aws = {
+            vpcCidr: aws.at("vpcCidr").string(),
+            availabilityZoneCount: aws.at("availabilityZoneCount").int(),
+            subnetIds: strings(aws.at("subnetIds")),
+            adminRoleArns: strings(aws.at("adminRoleArns")),
+        };
+    }
+    const gcp = r.at("gcp");
+    if (gcp.object(["project", "region", "releaseChannel", "nodesCidr", "podsCidr", "servicesCidr", "masterCidr"])) {
+        out.gcp = {
+            project: gcp.at("project").string(),
+            region: gcp.at("region").string(),
+            releaseChannel: gcp.at("releaseChannel").oneOf(["RAPID", "REGULAR", "STABLE"] as const),
+            nodesCidr: gcp.at("nodesCidr").string(),
+            podsCidr: gcp.at("podsCidr").string(),
+            servicesCidr: gcp.at("servicesCidr").string(),
+            masterCidr: gcp.at("masterCidr").string(),
+        };
+    }
+    const az = r.at("azure");
+    if (az.object(["location", "resourceGroupName", "adminGroupObjectIds", "keyVaultKeyId", "keyVaultResourceId", "vnetCidr"])) {
+        out.azure = {
+            location: az.at("location").string(),
+            resourceGroupName: az.at("resourceGroupName").string(),
+            adminGroupObjectIds: strings(az.at("adminGroupObjectIds")),
+            keyVaultKeyId: az.at("keyVaultKeyId").string(),
+            keyVaultResourceId: az.at("keyVaultResourceId").string(),
+            vnetCidr: az.at("vnetCidr").string(),
+        };
+    }
+    const local = r.at("local");
+    if (local.object(["renderDirectory"])) {
+        out.local = { renderDirectory: local.at("renderDirectory").string({ pattern: /^[^\0]+$/, what: "a folder path" }) };
+    }
+    return stripUndefined(out);
+}
+
+/** Drops `undefined` fields so the planner's `??` defaults apply. */
+function stripUndefined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) =>
+        [k, v && typeof v === "object" && !Array.isArray(v) ? stripUndefined(v) : v])) as T;
+}

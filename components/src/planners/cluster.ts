@@ -1,0 +1,364 @@
+/**
+ * Cluster planner: resolves every default of {@link KubernetesClusterArgs} once and checks the
+ * semantic rules (ranges, CIDR overlaps, pool roles). Pure: plain data in, plain data out.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { Problems, cidrsOverlap, formatCidr, parseCidr, subnet } from "../validation";
+
+/** Where the cluster runs. `local` creates no cluster: it targets a kubeconfig or renders manifests. */
+export const Cloud = { Aws: "aws", Gcp: "gcp", Azure: "azure", Local: "local" } as const;
+export type Cloud = (typeof Cloud)[keyof typeof Cloud];
+export const CLOUDS: readonly Cloud[] = Object.values(Cloud);
+
+/** GKE release channels. */
+export const ReleaseChannel = { Rapid: "RAPID", Regular: "REGULAR", Stable: "STABLE" } as const;
+export type ReleaseChannel = (typeof ReleaseChannel)[keyof typeof ReleaseChannel];
+
+export interface NodePoolArgs {
+    /** Pool name: lowercase letters and digits, starting with a letter, at most 12 characters (AKS's limit, kept everywhere so stacks move between clouds). */
+    name: string;
+    /** Instance/VM type. @default m6i.large on AWS, e2-standard-4 on GCP, Standard_D4s_v5 on Azure */
+    machineType?: string;
+    /** Smallest node count the autoscaler may go down to (whole pool, across zones). */
+    minNodes: number;
+    /** Largest node count the autoscaler may go up to (whole pool, across zones). */
+    maxNodes: number;
+    /** Run the pool on spot/preemptible capacity. The first pool hosts system workloads and may not be spot. @default false */
+    spot?: boolean;
+    /** OS disk size in GiB. @default 100 */
+    diskSizeGb?: number;
+    /** Kubernetes labels put on every node of the pool. @default {} */
+    labels?: Record<string, string>;
+}
+
+export interface ApiAccessArgs {
+    /** Serve the Kubernetes API on a private endpoint inside the network. @default true */
+    privateEndpoint?: boolean;
+    /**
+     * CIDR blocks allowed to reach the API from outside the network. Empty means the API has no
+     * public endpoint at all. `0.0.0.0/0` is refused unless `allowAnyAddress` is set. @default []
+     */
+    authorizedNetworks?: string[];
+    /** Explicitly allow `0.0.0.0/0` in `authorizedNetworks` (not recommended). @default false */
+    allowAnyAddress?: boolean;
+}
+
+export interface AwsClusterArgs {
+    /** CIDR of the VPC the component creates (ignored when `subnetIds` is given). @default 10.0.0.0/16 */
+    vpcCidr?: string;
+    /** How many availability zones the VPC spans (2 or 3). @default 3 */
+    availabilityZoneCount?: number;
+    /** Existing private subnets (in at least two AZs) to use instead of creating a VPC. @default - a new VPC */
+    subnetIds?: string[];
+    /** IAM role ARNs granted cluster-admin through EKS access entries. @default [] */
+    adminRoleArns?: string[];
+}
+
+export interface GcpClusterArgs {
+    /** GCP project. @default the gcp:project of the stack */
+    project?: string;
+    /** Region of the regional cluster. @default the gcp:region of the stack */
+    region?: string;
+    /** GKE release channel. @default REGULAR */
+    releaseChannel?: ReleaseChannel;
+    /** Primary range of the node subnet. @default 10.10.0.0/20 */
+    nodesCidr?: string;
+    /** Secondary range for pods. @default 10.20.0.0/14 */
+    podsCidr?: string;
+    /** Secondary range for services. @default 10.30.0.0/20 */
+    servicesCidr?: string;
+    /** The /28 for the control plane's private endpoint. @default 172.16.0.32/28 */
+    masterCidr?: string;
+}
+
+export interface AzureClusterArgs {
+    /** Azure region. @default the azure-native:location of the stack */
+    location?: string;
+    /** Existing resource group to deploy into. @default - a new resource group named after the cluster */
+    resourceGroupName?: string;
+    /** Entra ID group object IDs that become cluster admins. @default [] */
+    adminGroupObjectIds?: string[];
+    /** Key Vault key ID (versioned URL) for KMS encryption of Kubernetes secrets. @default - platform-managed encryption at rest */
+    keyVaultKeyId?: string;
+    /** Resource ID of the Key Vault holding `keyVaultKeyId`; the control-plane identity gets Key Vault Crypto User on it. Required with `keyVaultKeyId`. */
+    keyVaultResourceId?: string;
+    /** Address space of the virtual network the component creates. @default 10.224.0.0/12 */
+    vnetCidr?: string;
+}
+
+export interface LocalClusterArgs {
+    /** Kubeconfig of an existing cluster to deploy into (keep it a Pulumi secret). @default - render manifests to `renderDirectory` instead */
+    kubeconfig?: pulumi.Input<string>;
+    /** Folder the Kubernetes manifests are rendered into when no kubeconfig is given. @default rendered */
+    renderDirectory?: string;
+}
+
+export interface KubernetesClusterArgs {
+    /** Which cloud (or `local`). */
+    cloud: Cloud;
+    /** Name of the cluster at the cloud provider. @default the component name */
+    clusterName?: string;
+    /** Kubernetes minor version, e.g. "1.35". @default 1.35 */
+    kubernetesVersion?: string;
+    /** Autoscaling node pools; the first one hosts system workloads. @default one on-demand pool "system" of 2 to 6 nodes */
+    nodePools?: NodePoolArgs[];
+    /** Who may reach the Kubernetes API. @default private endpoint only */
+    apiAccess?: ApiAccessArgs;
+    /** Tags/labels put on every cloud resource. @default {} */
+    tags?: Record<string, string>;
+    /** EKS options; only with cloud `aws`. */
+    aws?: AwsClusterArgs;
+    /** GKE options; only with cloud `gcp`. */
+    gcp?: GcpClusterArgs;
+    /** AKS options; only with cloud `azure`. */
+    azure?: AzureClusterArgs;
+    /** Options of the `local` cloud. */
+    local?: LocalClusterArgs;
+}
+
+export const DEFAULT_KUBERNETES_VERSION = "1.35";
+export const DEFAULT_MACHINE_TYPE: Readonly<Record<Cloud, string>> = {
+    aws: "m6i.large",
+    gcp: "e2-standard-4",
+    azure: "Standard_D4s_v5",
+    local: "local",
+};
+export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+export const KUBERNETES_VERSION = /^1\.(2[89]|3\d)$/;
+export const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+
+export interface NodePoolPlan {
+    readonly name: string;
+    readonly machineType: string;
+    readonly minNodes: number;
+    readonly maxNodes: number;
+    readonly spot: boolean;
+    readonly diskSizeGb: number;
+    readonly labels: Readonly<Record<string, string>>;
+    /** The first pool: system workloads, never spot. */
+    readonly system: boolean;
+}
+
+export interface ClusterPlan {
+    readonly cloud: Cloud;
+    readonly clusterName: string;
+    readonly kubernetesVersion: string;
+    readonly nodePools: readonly NodePoolPlan[];
+    readonly apiAccess: {
+        readonly privateEndpoint: boolean;
+        readonly authorizedNetworks: readonly string[];
+        /** True when the API has a public endpoint (restricted to `authorizedNetworks`). */
+        readonly publicEndpoint: boolean;
+    };
+    readonly tags: Readonly<Record<string, string>>;
+    readonly aws?: {
+        readonly vpcCidr: string;
+        readonly availabilityZoneCount: number;
+        readonly privateSubnetCidrs: readonly string[];
+        readonly publicSubnetCidrs: readonly string[];
+        readonly subnetIds?: readonly string[];
+        readonly adminRoleArns: readonly string[];
+    };
+    readonly gcp?: {
+        readonly project?: string;
+        readonly region?: string;
+        readonly releaseChannel: ReleaseChannel;
+        readonly nodesCidr: string;
+        readonly podsCidr: string;
+        readonly servicesCidr: string;
+        readonly masterCidr: string;
+    };
+    readonly azure?: {
+        readonly location?: string;
+        readonly resourceGroupName?: string;
+        readonly adminGroupObjectIds: readonly string[];
+        readonly keyVaultKeyId?: string;
+        readonly keyVaultResourceId?: string;
+        readonly vnetCidr: string;
+        readonly nodeSubnetCidr: string;
+    };
+    readonly local?: { readonly renderDirectory: string };
+}
+
+export const DEFAULT_NODE_POOLS: readonly NodePoolArgs[] = [{ name: "system", minNodes: 2, maxNodes: 6 }];
+
+/**
+ * AWS subnet layout: the VPC is cut in four quarters; quarters 0..n-1 are the private subnets
+ * (large: with the VPC CNI every pod takes a VPC address), and quarter 3 is cut in sixteenths
+ * whose first n are the public subnets (NAT gateways and load balancers only need a few).
+ */
+export function planAwsSubnets(vpcCidr: string, azCount: number): { private: string[]; public: string[] } {
+    const vpc = parseCidr(vpcCidr);
+    if (!vpc) throw new RangeError(`not a CIDR: ${vpcCidr}`);
+    const quarter = vpc.prefix + 2;
+    const reserve = subnet(vpc, quarter, 3);
+    return {
+        private: Array.from({ length: azCount }, (_, i) => formatCidr(subnet(vpc, quarter, i))),
+        public: Array.from({ length: azCount }, (_, i) => formatCidr(subnet(reserve, quarter + 4, i))),
+    };
+}
+
+/** Resolves defaults and checks `args`; problems are reported under `path` (e.g. `paas:cluster`). */
+export function planCluster(args: KubernetesClusterArgs, path: string, problems: Problems, fallbackName: string): ClusterPlan {
+    const cloud = args.cloud;
+    const clusterName = args.clusterName ?? fallbackName;
+    if (!CLUSTER_NAME.test(clusterName))
+        problems.add(`${path}.clusterName`, clusterName, "must be 2 to 40 lowercase letters, digits or '-', starting with a letter");
+    const kubernetesVersion = args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+    if (!KUBERNETES_VERSION.test(kubernetesVersion))
+        problems.add(`${path}.kubernetesVersion`, kubernetesVersion, 'must be a supported minor version from "1.28" to "1.39", e.g. "1.35"');
+
+    for (const other of ["aws", "gcp", "azure", "local"] as const) {
+        if (other !== cloud && args[other] !== undefined)
+            problems.add(`${path}.${other}`, args[other], `is only allowed when the cloud is "${other}" (the cloud is "${cloud}")`);
+    }
+
+    const pools = args.nodePools ?? DEFAULT_NODE_POOLS;
+    if (pools.length === 0) problems.add(`${path}.nodePools`, pools, "must have at least one pool");
+    const seen = new Set<string>();
+    const nodePools = pools.map((p, i): NodePoolPlan => {
+        const at = `${path}.nodePools[${i}]`;
+        if (!NODE_POOL_NAME.test(p.name))
+            problems.add(`${at}.name`, p.name, "must be 1 to 12 lowercase letters or digits, starting with a letter");
+        else if (seen.has(p.name)) problems.add(`${at}.name`, p.name, "must be unique among the node pools");
+        seen.add(p.name);
+        if (!Number.isInteger(p.minNodes) || p.minNodes < 0 || p.minNodes > 1000)
+            problems.add(`${at}.minNodes`, p.minNodes, "must be an integer from 0 to 1000");
+        if (!Number.isInteger(p.maxNodes) || p.maxNodes < 1 || p.maxNodes > 1000)
+            problems.add(`${at}.maxNodes`, p.maxNodes, "must be an integer from 1 to 1000");
+        else if (p.maxNodes < p.minNodes) problems.add(`${at}.maxNodes`, p.maxNodes, `must be >= minNodes (${p.minNodes})`);
+        const system = i === 0;
+        const spot = p.spot ?? false;
+        if (system && spot) problems.add(`${at}.spot`, spot, "must be false: the first pool hosts system workloads and may not be evicted");
+        if (system && p.minNodes < 1) problems.add(`${at}.minNodes`, p.minNodes, "must be at least 1 for the first (system) pool");
+        const diskSizeGb = p.diskSizeGb ?? 100;
+        if (!Number.isInteger(diskSizeGb) || diskSizeGb < 20 || diskSizeGb > 2048)
+            problems.add(`${at}.diskSizeGb`, diskSizeGb, "must be an integer from 20 to 2048");
+        return {
+            name: p.name,
+            machineType: p.machineType ?? DEFAULT_MACHINE_TYPE[cloud],
+            minNodes: p.minNodes,
+            maxNodes: p.maxNodes,
+            spot,
+            diskSizeGb,
+            labels: { ...(p.labels ?? {}) },
+            system,
+        };
+    });
+
+    const privateEndpoint = args.apiAccess?.privateEndpoint ?? true;
+    const authorizedNetworks = [...(args.apiAccess?.authorizedNetworks ?? [])];
+    authorizedNetworks.forEach((n, i) => {
+        const at = `${path}.apiAccess.authorizedNetworks[${i}]`;
+        const c = parseCidr(n);
+        if (!c || formatCidr(c) !== n) problems.add(at, n, "must be an IPv4 CIDR block with no host bits set, such as 203.0.113.0/24");
+        else if (c.prefix === 0 && !args.apiAccess?.allowAnyAddress)
+            problems.add(at, n, "opens the Kubernetes API to the whole internet; list your networks, or set apiAccess.allowAnyAddress: true to insist");
+    });
+    if (!privateEndpoint && authorizedNetworks.length === 0 && cloud !== "local")
+        problems.add(`${path}.apiAccess`, args.apiAccess, "must keep privateEndpoint or list authorizedNetworks: otherwise the API is unreachable");
+
+    const plan: ClusterPlan = {
+        cloud,
+        clusterName,
+        kubernetesVersion,
+        nodePools,
+        apiAccess: { privateEndpoint, authorizedNetworks, publicEndpoint: authorizedNetworks.length > 0 },
+        tags: { ...(args.tags ?? {}) },
+    };
+
+    switch (cloud) {
+        case "aws": {
+            const a = args.aws ?? {};
+            const vpcCidr = a.vpcCidr ?? "10.0.0.0/16";
+            const azs = a.availabilityZoneCount ?? 3;
+            const vpc = parseCidr(vpcCidr);
+            let layout = { private: [] as string[], public: [] as string[] };
+            if (!vpc || formatCidr(vpc) !== vpcCidr || vpc.prefix < 16 || vpc.prefix > 20)
+                problems.add(`${path}.aws.vpcCidr`, vpcCidr, "must be an IPv4 CIDR block from /16 to /20 with no host bits set");
+            else if (azs === 2 || azs === 3) layout = planAwsSubnets(vpcCidr, azs);
+            if (azs !== 2 && azs !== 3) problems.add(`${path}.aws.availabilityZoneCount`, azs, "must be 2 or 3");
+            if (a.subnetIds !== undefined && a.subnetIds.length < 2)
+                problems.add(`${path}.aws.subnetIds`, a.subnetIds, "must list at least two private subnets (EKS needs two availability zones)");
+            (a.adminRoleArns ?? []).forEach((arn, i) => {
+                if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(arn))
+                    problems.add(`${path}.aws.adminRoleArns[${i}]`, arn, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
+            });
+            return {
+                ...plan,
+                aws: {
+                    vpcCidr,
+                    availabilityZoneCount: azs,
+                    privateSubnetCidrs: layout.private,
+                    publicSubnetCidrs: layout.public,
+                    subnetIds: a.subnetIds,
+                    adminRoleArns: [...(a.adminRoleArns ?? [])],
+                },
+            };
+        }
+        case "gcp": {
+            const g = args.gcp ?? {};
+            const ranges = {
+                nodesCidr: g.nodesCidr ?? "10.10.0.0/20",
+                podsCidr: g.podsCidr ?? "10.20.0.0/14",
+                servicesCidr: g.servicesCidr ?? "10.30.0.0/20",
+                masterCidr: g.masterCidr ?? "172.16.0.32/28",
+            };
+            checkDisjoint(problems, `${path}.gcp`, ranges);
+            const master = parseCidr(ranges.masterCidr);
+            if (master && master.prefix !== 28) problems.add(`${path}.gcp.masterCidr`, ranges.masterCidr, "must be a /28 block");
+            return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? "REGULAR", ...ranges } };
+        }
+        case "azure": {
+            const z = args.azure ?? {};
+            const vnetCidr = z.vnetCidr ?? "10.224.0.0/12";
+            const vnet = parseCidr(vnetCidr);
+            let nodeSubnetCidr = "";
+            if (!vnet || formatCidr(vnet) !== vnetCidr || vnet.prefix > 20)
+                problems.add(`${path}.azure.vnetCidr`, vnetCidr, "must be an IPv4 CIDR block of /20 or larger with no host bits set");
+            // Nodes take the first /16 (or the whole vnet when it is smaller); pods use the overlay range.
+            else nodeSubnetCidr = formatCidr(subnet(vnet, Math.max(vnet.prefix, 16), 0));
+            if (z.keyVaultKeyId !== undefined && !/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/keys\/[^/]+\/[0-9a-f]{32}$/i.test(z.keyVaultKeyId))
+                problems.add(`${path}.azure.keyVaultKeyId`, z.keyVaultKeyId, "must be a versioned Key Vault key ID (https://<vault>.vault.azure.net/keys/<name>/<version>)");
+            if ((z.keyVaultKeyId === undefined) !== (z.keyVaultResourceId === undefined))
+                problems.add(`${path}.azure.keyVaultResourceId`, z.keyVaultResourceId, "must be set together with keyVaultKeyId (both or neither)");
+            (z.adminGroupObjectIds ?? []).forEach((id, i) => {
+                if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+                    problems.add(`${path}.azure.adminGroupObjectIds[${i}]`, id, "must be an Entra ID object ID (a GUID)");
+            });
+            return {
+                ...plan,
+                azure: {
+                    location: z.location,
+                    resourceGroupName: z.resourceGroupName,
+                    adminGroupObjectIds: [...(z.adminGroupObjectIds ?? [])],
+                    keyVaultKeyId: z.keyVaultKeyId,
+                    keyVaultResourceId: z.keyVaultResourceId,
+                    vnetCidr,
+                    nodeSubnetCidr,
+                },
+            };
+        }
+        case "local":
+            return { ...plan, local: { renderDirectory: args.local?.renderDirectory ?? "rendered" } };
+        default: {
+            const never: never = cloud;
+            problems.add(`${path}.cloud`, never, `must be one of ${CLOUDS.join(", ")}`);
+            return plan;
+        }
+    }
+}
+
+function checkDisjoint(problems: Problems, path: string, ranges: Record<string, string>): void {
+    const parsed: [string, ReturnType<typeof parseCidr>][] = Object.entries(ranges).map(([k, v]) => {
+        const c = parseCidr(v);
+        if (!c || formatCidr(c) !== v) problems.add(`${path}.${k}`, v, "must be an IPv4 CIDR block with no host bits set");
+        return [k, c && formatCidr(c) === v ? c : undefined];
+    });
+    for (let i = 0; i < parsed.length; i++)
+        for (let j = i + 1; j < parsed.length; j++) {
+            const [ka, a] = parsed[i];
+            const [kb, b] = parsed[j];
+            if (a && b && cidrsOverlap(a, b)) problems.add(`${path}.${kb}`, ranges[kb], `must not overlap ${ka} (${ranges[ka]})`);
+        }
+}
