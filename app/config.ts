@@ -3,7 +3,7 @@
  * once with its full key path; on any problem the program throws before registering anything.
  */
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
-import { Problems, Reader } from "../components/src/validation";
+import { Problems, Reader, suggest } from "../components/src/validation";
 
 export const NAMESPACE = "paas";
 
@@ -61,8 +61,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         if (!full.startsWith(`${NAMESPACE}:`)) continue;
         const k = full.slice(NAMESPACE.length + 1);
         if (!(KNOWN_KEYS as readonly string[]).includes(k)) {
-            // Reuse the object check for its did-you-mean hint.
-            new Reader(problems, NAMESPACE, { [k]: raw[full] }).object(KNOWN_KEYS);
+            const hint = suggest(k, KNOWN_KEYS);
+            problems.add(full, undefined, `is not a known key${hint ? ` (did you mean "${hint}"?)` : ""}; allowed: ${KNOWN_KEYS.join(", ")}`, true);
         }
     }
 
@@ -79,15 +79,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         }
     }
 
-    const hasKubeconfig = raw[`${NAMESPACE}:kubeconfig`] !== undefined;
+    const hasKubeconfig = !!raw[`${NAMESPACE}:kubeconfig`]; // "" is the declared default: none
     if (hasKubeconfig && cloud !== "local")
         problems.add(`${NAMESPACE}:kubeconfig`, undefined, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`, true);
 
     const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? "apps";
 
-    if (cloud) planCluster({ ...cluster, cloud }, `${NAMESPACE}:cluster`, problems, `paas-${stack}`);
+    const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
+    if (cloud) planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: { ...cluster, cloud: cloud! }, hasKubeconfig, namespace };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace };
 }
 
 function strings(r: Reader): string[] | undefined {

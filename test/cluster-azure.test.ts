@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { AZURE_ROLES } from "../components/src/cluster/azure";
+import { FAKE } from "./harness/mocks";
+import { type ProgramRun, runStack } from "./harness/stacks";
+
+describe("AKS (azure-prod stack)", () => {
+    let run: ProgramRun;
+    const get = (type: string, name: string) => run.recorder.get(type, name).inputs;
+
+    it("runs", async () => {
+        run = await runStack("azure-prod");
+        expect(run.recorder.ofType("azure-native:containerservice:ManagedCluster")).toHaveLength(1);
+    });
+
+    it("uses Entra ID with Azure RBAC, no local accounts, a private API and Cilium network policy", () => {
+        const c = get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks");
+        expect(c.resourceName).toBe("paas-azure-prod");
+        expect(c.aadProfile).toEqual({ managed: true, enableAzureRBAC: true, adminGroupObjectIDs: ["6f1c2b3a-1111-4222-8333-944445555666"] });
+        expect(c.disableLocalAccounts).toBe(true);
+        expect(c.enableRBAC).toBe(true);
+        expect(c.apiServerAccessProfile).toEqual({ enablePrivateCluster: true, disableRunCommand: true });
+        expect(c.networkProfile).toMatchObject({ networkPlugin: "azure", networkPluginMode: "overlay", networkPolicy: "cilium", networkDataplane: "cilium" });
+        expect(c.oidcIssuerProfile).toEqual({ enabled: true });
+        expect(c.securityProfile.workloadIdentity).toEqual({ enabled: true });
+    });
+
+    it("encrypts secrets with the Key Vault key and grants the control-plane identity only what it needs", () => {
+        const c = get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks");
+        expect(c.securityProfile.azureKeyVaultKms).toEqual({
+            enabled: true,
+            keyId: "https://acme-prod-kv.vault.azure.net/keys/aks-secrets/0123456789abcdef0123456789abcdef",
+            keyVaultNetworkAccess: "Public",
+        });
+        expect(c.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: ["paas-cluster-identity-id"] });
+        const role = (n: string) => get("azure-native:authorization:RoleAssignment", n);
+        const defId = (guid: string) => `/subscriptions/${FAKE.azureSubscription}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+        expect(run.recorder.ofType("azure-native:authorization:RoleAssignment")).toHaveLength(2);
+        expect(role("paas-cluster-identity-network")).toMatchObject({
+            roleDefinitionId: defId(AZURE_ROLES.networkContributor),
+            scope: "paas-cluster-nodes-id",
+            principalId: "paas-cluster-identity-principal",
+        });
+        expect(role("paas-cluster-identity-kms")).toMatchObject({
+            roleDefinitionId: defId(AZURE_ROLES.keyVaultCryptoUser),
+            scope: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/acme-security/providers/Microsoft.KeyVault/vaults/acme-prod-kv",
+        });
+    });
+
+    it("spreads autoscaling pools over three zones; the system pool is tainted for critical add-ons", () => {
+        const c = get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks");
+        expect(c.agentPoolProfiles).toHaveLength(1);
+        expect(c.agentPoolProfiles[0]).toMatchObject({
+            name: "system", mode: "System", enableAutoScaling: true, minCount: 3, maxCount: 6,
+            availabilityZones: ["1", "2", "3"], nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"], scaleSetPriority: "Regular",
+        });
+        const apps = get("azure-native:containerservice:AgentPool", "paas-cluster-apps");
+        expect(apps).toMatchObject({ agentPoolName: "apps", mode: "User", minCount: 3, maxCount: 30, vmSize: "Standard_D8s_v5", availabilityZones: ["1", "2", "3"] });
+    });
+
+    it("exports the issuer and a secret kubeconfig", () => {
+        expect(run.outputs.oidcIssuerUrl.value).toBe(FAKE.aksIssuer);
+        expect(run.outputs.kubeconfig.secret).toBe(true);
+        expect(run.outputs.kubeconfig.value).toBe("apiVersion: v1\nkind: Config\n");
+    });
+
+    it("uses authorized IP ranges instead of a private cluster when networks are listed, and spot user pools", async () => {
+        const r = await runStack("azure-prod", (c) => {
+            const cl = c["paas:cluster"] as any;
+            return {
+                ...c,
+                "paas:cluster": {
+                    ...cl,
+                    apiAccess: { privateEndpoint: true, authorizedNetworks: ["198.51.100.0/24"] },
+                    nodePools: [...cl.nodePools, { name: "spot", minNodes: 0, maxNodes: 5, spot: true }],
+                },
+            };
+        });
+        const c = r.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs;
+        expect(c.apiServerAccessProfile).toEqual({ enablePrivateCluster: false, authorizedIPRanges: ["198.51.100.0/24"], disableRunCommand: true });
+        expect(r.recorder.get("azure-native:containerservice:AgentPool", "paas-cluster-spot").inputs).toMatchObject({
+            scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1,
+        });
+    });
+});

@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { main } from "../app/main";
+import { parseConfig } from "../app/config";
+import { ConfigError } from "../components/src/validation";
+import { settle, useMocks } from "./harness/mocks";
+import { STACKS, stackConfig } from "./harness/stacks";
+
+const enc = (c: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+
+function problemsOf(config: Record<string, unknown>, stack = "test"): string[] {
+    try {
+        parseConfig(enc(config), stack);
+    } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
+    }
+    return [];
+}
+
+const aws = (cluster: Record<string, unknown>) => ({ "aws:region": "us-east-1", "paas:cloud": "aws", "paas:cluster": cluster });
+const pool = (over: Record<string, unknown> = {}) => ({ name: "system", minNodes: 1, maxNodes: 3, ...over });
+
+describe("stack config validation", () => {
+    it("accepts every example stack", () => {
+        for (const s of STACKS) expect(problemsOf(stackConfig(s), s)).toEqual([]);
+    });
+
+    it("defaults to the local cloud with nothing configured", () => {
+        const cfg = parseConfig({}, "scratch");
+        expect(cfg.cloud).toBe("local");
+        expect(cfg.cluster.clusterName).toBe("paas-scratch");
+        expect(cfg.namespace).toBe("apps");
+    });
+
+    const cases: [string, Record<string, unknown>, string][] = [
+        ["unknown cloud", { "paas:cloud": "digitalocean" }, 'paas:cloud must be one of "aws", "gcp", "azure", "local"'],
+        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace'],
+        ["typo in a cluster key", aws({ nodepools: [] }), 'paas:cluster.nodepools is not a known key (did you mean "nodePools"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local'],
+        ["min > max", aws({ nodePools: [pool(), pool({ name: "apps", minNodes: 5, maxNodes: 2 })] }), "paas:cluster.nodePools[1].maxNodes must be >= minNodes (5)"],
+        ["wrong type", aws({ nodePools: [pool({ maxNodes: "many" })] }), "paas:cluster.nodePools[0].maxNodes must be an integer from 1 to 1000"],
+        ["missing required field", aws({ nodePools: [{ name: "system", minNodes: 1 }] }), "paas:cluster.nodePools[0].maxNodes is required"],
+        ["spot system pool", aws({ nodePools: [pool({ spot: true })] }), "paas:cluster.nodePools[0].spot must be false: the first pool hosts system workloads and may not be evicted"],
+        ["duplicate pool", aws({ nodePools: [pool(), pool()] }), "paas:cluster.nodePools[1].name must be unique among the node pools"],
+        ["bad pool name", aws({ nodePools: [pool({ name: "System_Pool" })] }), "paas:cluster.nodePools[0].name must be 1 to 12 lowercase letters or digits, starting with a letter"],
+        ["bad CIDR", aws({ apiAccess: { authorizedNetworks: ["10.0.0.300/24"] } }), "paas:cluster.apiAccess.authorizedNetworks[0] must be an IPv4 CIDR block with no host bits set, such as 203.0.113.0/24"],
+        ["host bits set", aws({ aws: { vpcCidr: "10.0.0.1/16" } }), "paas:cluster.aws.vpcCidr must be an IPv4 CIDR block from /16 to /20 with no host bits set"],
+        ["API open to the internet", aws({ apiAccess: { authorizedNetworks: ["0.0.0.0/0"] } }), "paas:cluster.apiAccess.authorizedNetworks[0] opens the Kubernetes API to the whole internet; list your networks, or set apiAccess.allowAnyAddress: true to insist"],
+        ["unreachable API", aws({ apiAccess: { privateEndpoint: false } }), "paas:cluster.apiAccess must keep privateEndpoint or list authorizedNetworks: otherwise the API is unreachable"],
+        ["options of another cloud", aws({ gcp: { releaseChannel: "STABLE" } }), 'paas:cluster.gcp is only allowed when the cloud is "gcp" (the cloud is "aws")'],
+        ["missing region", { "paas:cloud": "aws" }, 'aws:region must be set for cloud "aws" (pulumi config set aws:region us-east-1)'],
+        ["GKE ranges overlap", { "gcp:project": "p", "gcp:region": "r", "paas:cloud": "gcp", "paas:cluster": { gcp: { podsCidr: "10.8.0.0/14" } } }, "paas:cluster.gcp.podsCidr must not overlap nodesCidr (10.10.0.0/20)"],
+        ["bad release channel", { "gcp:project": "p", "gcp:region": "r", "paas:cloud": "gcp", "paas:cluster": { gcp: { releaseChannel: "NIGHTLY" } } }, 'paas:cluster.gcp.releaseChannel must be one of "RAPID", "REGULAR", "STABLE"'],
+        ["KMS key without vault", { "azure-native:location": "westeurope", "paas:cloud": "azure", "paas:cluster": { azure: { keyVaultKeyId: "https://kv.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef" } } }, "paas:cluster.azure.keyVaultResourceId must be set together with keyVaultKeyId (both or neither)"],
+        ["kubeconfig on a cloud", { ...aws({}), "paas:kubeconfig": "apiVersion: v1" }, 'paas:kubeconfig is only used with cloud "local" (the cloud is "aws"); remove it'],
+        ["bad Kubernetes version", aws({ kubernetesVersion: "1.5" }), 'paas:cluster.kubernetesVersion must be a supported minor version from "1.28" to "1.39", e.g. "1.35"'],
+        ["bad namespace", { "paas:namespace": "Apps!" }, "paas:namespace must be a DNS label (lowercase letters, digits, '-'; at most 63)"],
+    ];
+
+    it.each(cases)("rejects %s with the key path", (_, config, expected) => {
+        expect(problemsOf(config)).toContain(expected);
+    });
+
+    it("reports every problem at once, with the value", () => {
+        try {
+            parseConfig(enc(aws({ nodePools: [pool({ minNodes: 4, maxNodes: 2 })], apiAccess: { authorizedNetworks: ["nope"] } })), "x");
+            expect.unreachable();
+        } catch (e) {
+            expect((e as Error).message).toBe(
+                "invalid stack configuration (2 problems):\n" +
+                    "  - paas:cluster.nodePools[0].maxNodes must be >= minNodes (4), got 2\n" +
+                    '  - paas:cluster.apiAccess.authorizedNetworks[0] must be an IPv4 CIDR block with no host bits set, such as 203.0.113.0/24, got "nope"',
+            );
+        }
+    });
+
+    it("never prints the kubeconfig", () => {
+        const msg = problemsOf({ ...aws({}), "paas:kubeconfig": "SECRET-TOKEN" }).join("\n");
+        expect(msg).not.toContain("SECRET-TOKEN");
+    });
+
+    it.each(cases)("registers nothing when the program gets %s", async (_, config) => {
+        const rec = await useMocks("test", config);
+        expect(() => main()).toThrow(pulumi.RunError);
+        await settle();
+        expect(rec.resources).toEqual([]);
+    });
+});
