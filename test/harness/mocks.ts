@@ -3,7 +3,9 @@
  * records every registration with its type, name, inputs, parent and provider.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings";
+
+// Internal to the SDK (stripped from its typings): resolves once no RPC to the engine is pending.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 
 export interface Registered {
     readonly type: string;
