@@ -2,13 +2,17 @@
  * The one place stack config is parsed and checked. Every problem is collected and reported at
  * once with its full key path; on any problem the program throws before registering anything.
  */
+import type { AddonsArgs } from "../components/src/addons";
+import type { PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
+import { GATEWAY_CONTROLLERS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
+import { PathMatchType } from "../components/src/weightedRoute";
 
 export const NAMESPACE = "paas";
 
 /** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
-export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace"] as const;
+export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons"] as const;
 
 export interface PlatformConfig {
     readonly stack: string;
@@ -18,6 +22,10 @@ export interface PlatformConfig {
     readonly hasKubeconfig: boolean;
     /** Namespace the platform's workloads live in. */
     readonly namespace: string;
+    readonly services: PlatformServiceArgs[];
+    readonly routes: PlatformRouteArgs[];
+    readonly gateway: PlatformGatewayArgs;
+    readonly addons: AddonsArgs;
 }
 
 /** The provider keys each cloud needs, unless the same value is given under `paas:cluster.<cloud>`. */
@@ -85,10 +93,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
 
     const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? "apps";
 
+    const services = readServices(key("services"));
+    const routes = readRoutes(key("routes"));
+    const gateway = readGateway(key("gateway"));
+    const addons = readAddons(key("addons"));
+
     const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
-    if (cloud) planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
+    if (cloud) {
+        planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
+        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons }, (k) => `${NAMESPACE}:${k}`, problems);
+    }
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons };
 }
 
 function strings(r: Reader): string[] | undefined {
@@ -173,4 +189,98 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> {
 function stripUndefined<T extends object>(o: T): T {
     return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) =>
         [k, v && typeof v === "object" && !Array.isArray(v) ? stripUndefined(v) : v])) as T;
+}
+
+const SERVICE_KEYS = ["name", "image", "port", "healthPath", "cpu", "memory", "cpuLimit", "memoryLimit", "env", "args", "runAsUser",
+    "automountServiceAccountToken", "autoscaling", "calls", "egress"] as const;
+const AUTOSCALING_KEYS = ["minReplicas", "maxReplicas", "scaleUpAbove", "scaleDownBelow", "scaleDownStabilizationSeconds",
+    "scaleUpStabilizationSeconds", "scaleDownPercentPerMinute"] as const;
+
+function required(r: Reader, fields: readonly string[]): void {
+    for (const f of fields) if (!r.at(f).present) r.problems.add(`${r.path}.${f}`, undefined, "is required");
+}
+
+/** Reads `paas:services`: types and key names; semantics are checked by the planners. */
+function readServices(r: Reader): PlatformServiceArgs[] {
+    return (r.array({ max: 500 }) ?? []).map((s) => {
+        s.object(SERVICE_KEYS);
+        required(s, ["name", "image"]);
+        const a = s.at("autoscaling");
+        let autoscaling;
+        if (a.object(AUTOSCALING_KEYS)) {
+            autoscaling = Object.fromEntries(AUTOSCALING_KEYS.map((k) => [k, a.at(k).int()]));
+        }
+        return stripUndefined({
+            name: s.at("name").string() ?? "",
+            image: s.at("image").string() ?? "",
+            port: s.at("port").int(),
+            healthPath: s.at("healthPath").string(),
+            cpu: s.at("cpu").string(),
+            memory: s.at("memory").string(),
+            cpuLimit: s.at("cpuLimit").string(),
+            memoryLimit: s.at("memoryLimit").string(),
+            env: s.at("env").stringMap(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
+            args: strings(s.at("args")),
+            runAsUser: s.at("runAsUser").int(),
+            automountServiceAccountToken: s.at("automountServiceAccountToken").bool(),
+            autoscaling,
+            calls: strings(s.at("calls")),
+            egress: (s.at("egress").array() ?? []).map((e) => {
+                e.object(["cidr", "port"]);
+                required(e, ["cidr", "port"]);
+                return { cidr: e.at("cidr").string() ?? "", port: e.at("port").int() ?? 0 };
+            }),
+        });
+    });
+}
+
+/** Reads `paas:routes`. */
+function readRoutes(r: Reader): PlatformRouteArgs[] {
+    return (r.array({ max: 200 }) ?? []).map((route) => {
+        route.object(["name", "hostnames", "matches", "backends", "weightTotal", "requestTimeout"]);
+        required(route, ["name", "backends"]);
+        return stripUndefined({
+            name: route.at("name").string() ?? "",
+            hostnames: strings(route.at("hostnames")),
+            matches: route.at("matches").array()?.map((m) => {
+                m.object(["path", "pathType", "headers"]);
+                return stripUndefined({
+                    path: m.at("path").string(),
+                    pathType: m.at("pathType").oneOf(Object.values(PathMatchType)),
+                    headers: m.at("headers").array()?.map((h) => {
+                        h.object(["name", "value"]);
+                        required(h, ["name", "value"]);
+                        return { name: h.at("name").string() ?? "", value: h.at("value").string() ?? "" };
+                    }),
+                });
+            }),
+            backends: (route.at("backends").array() ?? []).map((b) => {
+                b.object(["service", "capacity"]);
+                required(b, ["service"]);
+                return stripUndefined({ service: b.at("service").string() ?? "", capacity: b.at("capacity").number({ min: 0 }) });
+            }),
+            weightTotal: route.at("weightTotal").int(),
+            requestTimeout: route.at("requestTimeout").string(),
+        });
+    });
+}
+
+function readGateway(r: Reader): PlatformGatewayArgs {
+    if (!r.object(["namespace", "className", "hostname", "tlsSecretName", "certManagerClusterIssuer"])) return {};
+    return stripUndefined({
+        namespace: r.at("namespace").string(),
+        className: r.at("className").string(),
+        hostname: r.at("hostname").string(),
+        tlsSecretName: r.at("tlsSecretName").string(),
+        certManagerClusterIssuer: r.at("certManagerClusterIssuer").string(),
+    });
+}
+
+function readAddons(r: Reader): AddonsArgs {
+    if (!r.object(["gatewayController", "metricsServer", "certManager"])) return {};
+    return stripUndefined({
+        gatewayController: r.at("gatewayController").oneOf(GATEWAY_CONTROLLERS),
+        metricsServer: r.at("metricsServer").bool(),
+        certManager: r.at("certManager").bool(),
+    });
 }

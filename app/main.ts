@@ -17,6 +17,10 @@ export function main(): Record<string, pulumi.Input<unknown>> {
     const platform = new Platform("paas", {
         cluster: { ...cfg.cluster, local: cfg.cloud === "local" ? { ...cfg.cluster.local, kubeconfig } : undefined },
         namespace: cfg.namespace,
+        services: cfg.services,
+        routes: cfg.routes,
+        gateway: cfg.gateway,
+        addons: cfg.addons,
     });
     const cluster = platform.cluster;
     return {
@@ -26,5 +30,13 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         namespace: platform.namespace,
         renderDirectory: cluster.renderOnly ? cluster.plan.local!.renderDirectory : undefined,
+        gatewayController: platform.gatewayController,
+        routeWeights: Object.fromEntries(Object.entries(platform.routes).map(([n, r]) => [n, r.weights])),
+        autoscaling: Object.fromEntries(Object.entries(platform.services).map(([n, s]) => [n, {
+            targetUtilization: s.autoscaling.targetUtilization,
+            scaleUpTolerance: s.autoscaling.scaleUpTolerance,
+            scaleDownTolerance: s.autoscaling.scaleDownTolerance,
+        }])),
+        warnings: platform.warnings,
     };
 }

@@ -36,7 +36,7 @@ describe("stack config validation", () => {
 
     const cases: [string, Record<string, unknown>, string][] = [
         ["unknown cloud", { "paas:cloud": "digitalocean" }, 'paas:cloud must be one of "aws", "gcp", "azure", "local"'],
-        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace'],
+        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons'],
         ["typo in a cluster key", aws({ nodepools: [] }), 'paas:cluster.nodepools is not a known key (did you mean "nodePools"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local'],
         ["min > max", aws({ nodePools: [pool(), pool({ name: "apps", minNodes: 5, maxNodes: 2 })] }), "paas:cluster.nodePools[1].maxNodes must be >= minNodes (5)"],
         ["wrong type", aws({ nodePools: [pool({ maxNodes: "many" })] }), "paas:cluster.nodePools[0].maxNodes must be an integer from 1 to 1000"],
@@ -55,6 +55,23 @@ describe("stack config validation", () => {
         ["KMS key without vault", { "azure-native:location": "westeurope", "paas:cloud": "azure", "paas:cluster": { azure: { keyVaultKeyId: "https://kv.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef" } } }, "paas:cluster.azure.keyVaultResourceId must be set together with keyVaultKeyId (both or neither)"],
         ["kubeconfig on a cloud", { ...aws({}), "paas:kubeconfig": "apiVersion: v1" }, 'paas:kubeconfig is only used with cloud "local" (the cloud is "aws"); remove it'],
         ["bad Kubernetes version", aws({ kubernetesVersion: "1.5" }), 'paas:cluster.kubernetesVersion must be a supported minor version from "1.28" to "1.39", e.g. "1.35"'],
+        ["image tag latest", { "paas:services": [{ name: "web", image: "nginx:latest" }] }, 'paas:services[0].image must not use the tag "latest": pin a version tag or a digest (@sha256:…)'],
+        ["unpinned image", { "paas:services": [{ name: "web", image: "nginx" }] }, "paas:services[0].image must be pinned: add a tag other than latest, or better a digest (@sha256:…)"],
+        ["band inverted", { "paas:services": [{ name: "web", image: "nginx:1.27", autoscaling: { scaleUpAbove: 30, scaleDownBelow: 80 } }] }, "paas:services[0].autoscaling.scaleDownBelow must be an integer percent with 0 < scaleDownBelow < scaleUpAbove (30)"],
+        ["band above 100", { "paas:services": [{ name: "web", image: "nginx:1.27", autoscaling: { scaleUpAbove: 120 } }] }, "paas:services[0].autoscaling.scaleUpAbove must be an integer percent from 2 to 100"],
+        ["min > max replicas", { "paas:services": [{ name: "web", image: "nginx:1.27", autoscaling: { minReplicas: 5, maxReplicas: 3 } }] }, "paas:services[0].autoscaling.maxReplicas must be an integer from minReplicas (5) to 1000"],
+        ["zero min replicas", { "paas:services": [{ name: "web", image: "nginx:1.27", autoscaling: { minReplicas: 0 } }] }, "paas:services[0].autoscaling.minReplicas must be an integer >= 1"],
+        ["privileged port", { "paas:services": [{ name: "web", image: "nginx:1.27", port: 80 }] }, "paas:services[0].port must be an integer from 1024 to 65535 (non-root containers cannot bind below 1024)"],
+        ["limit below request", { "paas:services": [{ name: "web", image: "nginx:1.27", memory: "1Gi", memoryLimit: "512Mi" }] }, "paas:services[0].memoryLimit must be >= memory (1Gi)"],
+        ["unknown callee", { "paas:services": [{ name: "web", image: "nginx:1.27", calls: ["db"] }] }, "paas:services[0].calls[0] must name a service of paas:services"],
+        ["negative capacity", { "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080 }], "paas:routes": [{ name: "r", backends: [{ service: "web", capacity: -5 }] }] }, "paas:routes[0].backends[0].capacity must be a number at least 0"],
+        ["all-zero capacities", { "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080 }], "paas:routes": [{ name: "r", backends: [{ service: "web", capacity: 0 }] }] }, "paas:routes[0].backends must have at least one backend with capacity > 0: otherwise the route serves nothing"],
+        ["unknown backend", { "paas:routes": [{ name: "r", backends: [{ service: "ghost", capacity: 1 }] }] }, "paas:routes[0].backends[0].service must name a service of paas:services"],
+        ["backend without a port", { "paas:services": [{ name: "w", image: "nginx:1.27" }], "paas:routes": [{ name: "r", backends: [{ service: "w" }] }] }, "paas:routes[0].backends[0].service names a service without a port"],
+        ["some capacities missing", { "paas:services": [{ name: "a", image: "nginx:1.27", port: 8080 }, { name: "b", image: "nginx:1.27", port: 8080 }], "paas:routes": [{ name: "r", backends: [{ service: "a", capacity: 2 }, { service: "b" }] }] }, "paas:routes[0].backends must give a capacity to every backend or to none (round-robin)"],
+        ["bad path", { "paas:services": [{ name: "a", image: "nginx:1.27", port: 8080 }], "paas:routes": [{ name: "r", matches: [{ path: "api" }], backends: [{ service: "a" }] }] }, 'paas:routes[0].matches[0].path must start with "/"'],
+        ["issuer without cert-manager", { "paas:gateway": { certManagerClusterIssuer: "letsencrypt" } }, "paas:gateway.certManagerClusterIssuer needs cert-manager: set paas:addons.certManager: true"],
+        ["unknown gateway controller", { "paas:addons": { gatewayController: "nginx" } }, 'paas:addons.gatewayController must be one of "envoy", "gke", "none"'],
         ["bad namespace", { "paas:namespace": "Apps!" }, "paas:namespace must be a DNS label (lowercase letters, digits, '-'; at most 63)"],
     ];
 

@@ -1,48 +1,166 @@
-/** `paas:index:Platform`: the cluster plus the platform's namespace, composed from one set of args. */
+/**
+ * `paas:index:Platform`: the cluster, the platform namespaces, the gateway, the services and their
+ * weighted routes, and the add-ons, composed from one set of args.
+ */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { type AddonsArgs, installAddons } from "./addons";
+import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
 import type { KubernetesClusterArgs } from "./planners/cluster";
+import { DEFAULT_KUBERNETES_VERSION } from "./planners/cluster";
+import { type GatewayController, callersOf, checkPlatform, defaultGatewayController, planGatewayController } from "./planners/platform";
+import { MANAGED_BY } from "./planners/workload";
+import { Service, type ServiceArgs } from "./service";
+import { Problems } from "./validation";
+import { WeightedRoute, type WeightedRouteArgs } from "./weightedRoute";
+
+export { MANAGED_BY } from "./planners/workload";
+
+/** A service of the platform: the Service args plus its name and the services it calls. */
+export interface PlatformServiceArgs extends Omit<ServiceArgs, "namespace" | "kubernetesVersion" | "gatewayPeer" | "allowFrom" | "calls"> {
+    /** Name of the workload (Deployment, Service, ...). */
+    name: string;
+    /** Names of platform services this one calls; each callee admits exactly its callers. @default [] */
+    calls?: string[];
+}
+
+export interface PlatformRouteBackendArgs {
+    /** A platform service with a port. */
+    service: string;
+    /** Capacity r_i; traffic share r_i / Σ r_j. @default - equal shares */
+    capacity?: number;
+}
+
+export interface PlatformRouteArgs extends Omit<WeightedRouteArgs, "namespace" | "gatewayName" | "gatewayNamespace" | "backends"> {
+    /** Route name. */
+    name: string;
+    /** Backends: platform services and their capacities. */
+    backends: PlatformRouteBackendArgs[];
+}
+
+export interface PlatformGatewayArgs {
+    /** Namespace of the Gateway. @default gateway */
+    namespace?: string;
+    /** GatewayClass. @default envoy, or gke-l7-global-external-managed on GKE */
+    className?: string;
+    /** Hostname the listeners answer for. @default - any */
+    hostname?: string;
+    /** TLS certificate Secret in the gateway namespace. @default paas-gateway-tls */
+    tlsSecretName?: string;
+    /** cert-manager ClusterIssuer issuing that certificate (needs addons.certManager). @default - none */
+    certManagerClusterIssuer?: string;
+}
 
 export interface PlatformArgs {
     /** The cluster to build (or target). */
     cluster: KubernetesClusterArgs;
     /** Namespace the platform's workloads run in; it enforces the `restricted` Pod Security Standard. @default apps */
     namespace?: string;
+    /** Workloads. @default [] */
+    services?: PlatformServiceArgs[];
+    /** Capacity-weighted routes through the gateway. @default [] */
+    routes?: PlatformRouteArgs[];
+    /** The shared Gateway. @default see PlatformGatewayArgs */
+    gateway?: PlatformGatewayArgs;
+    /** Cluster add-ons. @default see AddonsArgs */
+    addons?: AddonsArgs;
 }
 
-/** Labels every object the platform makes carries. */
-export const MANAGED_BY = { "app.kubernetes.io/managed-by": "paas" } as const;
+function restrictedNamespace(name: string, namespace: string, parentOpts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+    return new k8s.core.v1.Namespace(name, {
+        metadata: {
+            name: namespace,
+            labels: {
+                ...MANAGED_BY,
+                // Pod Security Admission: reject anything below "restricted", whatever the policy pack says.
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+            },
+        },
+    }, parentOpts);
+}
 
 export class Platform extends pulumi.ComponentResource {
     readonly cluster: KubernetesCluster;
     readonly namespace: pulumi.Output<string>;
+    readonly services: Record<string, Service> = {};
+    readonly routes: Record<string, WeightedRoute> = {};
+    /** Gateway controller in use. */
+    readonly gatewayController: GatewayController;
+    /** Autoscaling warnings (clusters without per-direction HPA tolerance). */
+    readonly warnings: string[] = [];
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        checkPlatform(args, (k) => `args.${k}`, new Problems()).throwIfAny(`Platform "${name}" arguments`);
         super("paas:index:Platform", name, {}, opts);
-        const namespace = args.namespace ?? "apps";
+        const appNamespace = args.namespace ?? "apps";
+        const gatewayNamespace = args.gateway?.namespace ?? "gateway";
+        const kubernetesVersion = args.cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
         this.cluster = new KubernetesCluster(`${name}-cluster`, args.cluster, { parent: this });
         const k8sOpts = { parent: this, provider: this.cluster.provider };
 
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: {
-                name: namespace,
-                labels: {
-                    ...MANAGED_BY,
-                    // Pod Security Admission: reject anything below "restricted", whatever the policy pack says.
-                    "pod-security.kubernetes.io/enforce": "restricted",
-                    "pod-security.kubernetes.io/enforce-version": "latest",
-                    "pod-security.kubernetes.io/audit": "restricted",
-                    "pod-security.kubernetes.io/warn": "restricted",
-                },
-            },
-        }, k8sOpts);
+        const ns = restrictedNamespace(`${name}-ns`, appNamespace, k8sOpts);
         // Default deny: every flow in the namespace must be allowed by a workload's own policy.
         new k8s.networking.v1.NetworkPolicy(`${name}-default-deny`, {
             metadata: { name: "default-deny", namespace: ns.metadata.name, labels: { ...MANAGED_BY } },
             spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
         }, k8sOpts);
         this.namespace = ns.metadata.name;
+
+        this.gatewayController = args.addons?.gatewayController ?? defaultGatewayController(args.cluster.cloud);
+        const controller = planGatewayController(this.gatewayController, gatewayNamespace, args.gateway?.className);
+        const addons = installAddons(name, { ...args.addons, gatewayController: this.gatewayController }, {
+            cloud: args.cluster.cloud,
+            renderOnly: this.cluster.renderOnly,
+            gatewayClassName: controller.gatewayClassName,
+            opts: k8sOpts,
+        });
+
+        const services = args.services ?? [];
+        const routes = args.routes ?? [];
+        let gateway: Gateway | undefined;
+        if (routes.length > 0) {
+            const gwNs = restrictedNamespace(`${name}-gateway-ns`, gatewayNamespace, k8sOpts);
+            gateway = new Gateway(`${name}-gateway`, {
+                namespace: gwNs.metadata.name,
+                gatewayClassName: controller.gatewayClassName,
+                hostname: args.gateway?.hostname,
+                tlsSecretName: args.gateway?.tlsSecretName ?? `${name}-gateway-tls`,
+                certManagerClusterIssuer: args.gateway?.certManagerClusterIssuer,
+                routeNamespaces: [appNamespace],
+            }, { ...k8sOpts, dependsOn: addons });
+        }
+
+        const callers = callersOf(services);
+        const ports = new Map(services.map((s) => [s.name, s.port]));
+        for (const s of services) {
+            const { name: svcName, calls, ...rest } = s;
+            const service = new Service(svcName, {
+                ...rest,
+                namespace: ns.metadata.name,
+                kubernetesVersion,
+                gatewayPeer: { namespace: controller.peer.namespace, cidrs: [...controller.peer.cidrs] },
+                exposeToGateway: routes.some((r) => r.backends.some((b) => b.service === svcName)),
+                allowFrom: callers.get(svcName),
+                calls: (calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
+            }, k8sOpts);
+            this.services[svcName] = service;
+            if (service.autoscaling.warning) this.warnings.push(`${svcName}: ${service.autoscaling.warning}`);
+        }
+
+        for (const r of routes) {
+            const { name: routeName, backends, ...rest } = r;
+            this.routes[routeName] = new WeightedRoute(routeName, {
+                ...rest,
+                namespace: ns.metadata.name,
+                gatewayName: gateway!.gatewayName,
+                gatewayNamespace: gateway!.gatewayNamespace,
+                backends: backends.map((b) => ({ service: b.service, capacity: b.capacity, port: ports.get(b.service)! })),
+            }, { ...k8sOpts, dependsOn: Object.values(this.services) });
+        }
         this.registerOutputs({ namespace: this.namespace });
     }
 }

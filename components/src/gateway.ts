@@ -1,0 +1,86 @@
+/** `paas:index:Gateway`: a Gateway API Gateway with an HTTPS listener and an HTTP → HTTPS redirect. */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { MANAGED_BY } from "./planners/workload";
+
+export const GATEWAY_API = "gateway.networking.k8s.io/v1";
+
+export interface GatewayArgs {
+    /** Namespace of the Gateway (and of its certificate Secret). */
+    namespace: pulumi.Input<string>;
+    /** GatewayClass that implements it. */
+    gatewayClassName: string;
+    /** Hostname the listeners answer for (wildcards allowed). @default - any */
+    hostname?: string;
+    /** Secret holding the TLS certificate (type kubernetes.io/tls), in the Gateway's namespace. @default <name>-tls */
+    tlsSecretName?: string;
+    /** cert-manager ClusterIssuer that issues the certificate into `tlsSecretName`. @default - the Secret is provided by you */
+    certManagerClusterIssuer?: string;
+    /** Namespaces whose HTTPRoutes may attach to the HTTPS listener. @default [] */
+    routeNamespaces?: string[];
+    /** Redirect plain HTTP to HTTPS (301). @default true */
+    redirectHttp?: boolean;
+}
+
+export class Gateway extends pulumi.ComponentResource {
+    readonly gatewayName: pulumi.Output<string>;
+    readonly gatewayNamespace: pulumi.Output<string>;
+
+    constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("paas:index:Gateway", name, {}, opts);
+        const redirect = args.redirectHttp ?? true;
+        const hostname = args.hostname;
+        const gw = new k8s.apiextensions.CustomResource(`${name}-gateway`, {
+            apiVersion: GATEWAY_API,
+            kind: "Gateway",
+            metadata: {
+                name,
+                namespace: args.namespace,
+                labels: { ...MANAGED_BY },
+                annotations: args.certManagerClusterIssuer ? { "cert-manager.io/cluster-issuer": args.certManagerClusterIssuer } : undefined,
+            },
+            spec: {
+                gatewayClassName: args.gatewayClassName,
+                listeners: [
+                    {
+                        name: "https",
+                        protocol: "HTTPS",
+                        port: 443,
+                        hostname,
+                        tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: args.tlsSecretName ?? `${name}-tls` }] },
+                        allowedRoutes: {
+                            kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+                            namespaces: {
+                                from: "Selector",
+                                selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...(args.routeNamespaces ?? [])] }] },
+                            },
+                        },
+                    },
+                    ...(redirect ? [{
+                        name: "http",
+                        protocol: "HTTP",
+                        port: 80,
+                        hostname,
+                        // Only the redirect route below may use plain HTTP.
+                        allowedRoutes: { kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }], namespaces: { from: "Same" } },
+                    }] : []),
+                ],
+            },
+        }, { parent: this });
+
+        if (redirect) {
+            new k8s.apiextensions.CustomResource(`${name}-https-redirect`, {
+                apiVersion: GATEWAY_API,
+                kind: "HTTPRoute",
+                metadata: { name: `${name}-https-redirect`, namespace: args.namespace, labels: { ...MANAGED_BY } },
+                spec: {
+                    parentRefs: [{ name, sectionName: "http" }],
+                    rules: [{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] }],
+                },
+            }, { parent: this, dependsOn: [gw] });
+        }
+        this.gatewayName = pulumi.output(name);
+        this.gatewayNamespace = pulumi.output(args.namespace);
+        this.registerOutputs({ gatewayName: this.gatewayName, gatewayNamespace: this.gatewayNamespace });
+    }
+}
