@@ -1,0 +1,15 @@
+/** Every policy of the pack, importable without starting the analyzer. */
+import * as aws from "./aws";
+import * as azure from "./azure";
+import * as gcp from "./gcp";
+import * as k8s from "./kubernetes";
+import type { PaasResourcePolicy, PaasStackPolicy } from "./policy";
+import * as stack from "./stack";
+
+const isPolicy = (v: unknown): v is PaasResourcePolicy | PaasStackPolicy =>
+    typeof v === "object" && v !== null && "name" in v && ("validateResource" in v || "validateStack" in v);
+
+export const resourcePolicies: PaasResourcePolicy[] = [k8s, aws, gcp, azure]
+    .flatMap((m) => Object.values(m)).filter(isPolicy).filter((p): p is PaasResourcePolicy => "validateResource" in p);
+export const stackPolicies: PaasStackPolicy[] = Object.values(stack).filter(isPolicy).filter((p): p is PaasStackPolicy => "validateStack" in p);
+export const allPolicies = [...resourcePolicies, ...stackPolicies];

@@ -1,0 +1,128 @@
+/** Stack policies: rules that span resources (what no per-resource pack can see). */
+import { isEtcdContainer, podSpecOf } from "./kubernetes";
+import { type Subject, k8sName, stackPolicy } from "./policy";
+
+const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+
+const ns = (r: Subject) => r.props.metadata?.namespace ?? "default";
+const nameOf = (r: Subject) => r.props.metadata?.name ?? r.name;
+
+/** Does a label selector select these labels? (matchLabels and matchExpressions) */
+export function selects(selector: any, labels: Record<string, string> | undefined): boolean {
+    if (!selector) return false;
+    const l = labels ?? {};
+    const ml: Record<string, string> = selector.matchLabels ?? {};
+    const exprs: any[] = selector.matchExpressions ?? [];
+    if (Object.keys(ml).length === 0 && exprs.length === 0) return true;
+    return Object.entries(ml).every(([k, v]) => l[k] === v) && exprs.every((e) => {
+        switch (e.operator) {
+            case "In": return l[e.key] !== undefined && (e.values ?? []).includes(l[e.key]);
+            case "NotIn": return l[e.key] === undefined || !(e.values ?? []).includes(l[e.key]);
+            case "Exists": return l[e.key] !== undefined;
+            case "DoesNotExist": return l[e.key] === undefined;
+            default: return false;
+        }
+    });
+}
+
+const podLabels = (r: Subject) => r.props.spec?.template?.metadata?.labels;
+
+export const workloadHasPdb = stackPolicy({
+    name: "stack-workload-has-pdb",
+    description: "Every Deployment and StatefulSet must have a PodDisruptionBudget selecting its pods.",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const pdbs = resources.filter((r) => r.type === PDB);
+        for (const w of resources.filter((r) => r.type === DEPLOYMENT || r.type === STATEFULSET)) {
+            if (!pdbs.some((p) => ns(p) === ns(w) && selects(p.props.spec?.selector, podLabels(w))))
+                report(`${k8sName(w)} has no PodDisruptionBudget selecting its pods; add one (maxUnavailable: 1)`, w.urn);
+        }
+    },
+});
+
+export const deploymentHasHpa = stackPolicy<{ exempt: string[] }>({
+    name: "stack-deployment-has-hpa",
+    description: "Every Deployment must be scaled by an HorizontalPodAutoscaler, unless exempted by namespace/name in config.",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { exempt: { type: "array", items: { type: "string" }, default: [] } } },
+    check: (resources, config, report) => {
+        const hpas = resources.filter((r) => r.type === HPA);
+        for (const d of resources.filter((r) => r.type === DEPLOYMENT)) {
+            if ((config.exempt ?? []).includes(`${ns(d)}/${nameOf(d)}`)) continue;
+            const ok = hpas.some((h) => ns(h) === ns(d) && h.props.spec?.scaleTargetRef?.kind === "Deployment" && h.props.spec?.scaleTargetRef?.name === nameOf(d));
+            if (!ok) report(`${k8sName(d)} has no HorizontalPodAutoscaler targeting it; add one, or exempt "${ns(d)}/${nameOf(d)}" in the policy config`, d.urn);
+        }
+    },
+});
+
+/** A NetworkPolicy that selects every pod and allows nothing in either direction. */
+export function isDefaultDeny(p: Subject): boolean {
+    const s = p.props.spec ?? {};
+    const all = selects(s.podSelector ?? {}, {}) && Object.keys(s.podSelector?.matchLabels ?? {}).length === 0 && !(s.podSelector?.matchExpressions ?? []).length;
+    const types: string[] = s.policyTypes ?? [];
+    return all && types.includes("Ingress") && types.includes("Egress") && !(s.ingress ?? []).length && !(s.egress ?? []).length;
+}
+
+export const namespaceDefaultDeny = stackPolicy({
+    name: "stack-namespace-default-deny",
+    description: "Every namespace with workloads must have a default-deny NetworkPolicy (ingress and egress).",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const denied = new Set(resources.filter((r) => r.type === NETPOL && isDefaultDeny(r)).map(ns));
+        const seen = new Set<string>();
+        for (const w of resources.filter((r) => podSpecOf(r).path !== undefined)) {
+            const n = ns(w);
+            if (denied.has(n) || seen.has(n)) continue;
+            seen.add(n);
+            report(`namespace "${n}" runs workloads (${k8sName(w)}) but has no default-deny NetworkPolicy; add one with podSelector {} and policyTypes [Ingress, Egress]`, w.urn);
+        }
+    },
+});
+
+/** Largest number of members that may be down while a majority remains. */
+export const faultTolerance = (n: number) => Math.floor((n - 1) / 2);
+
+export const etcdQuorum = stackPolicy({
+    name: "stack-etcd-quorum",
+    description: "etcd StatefulSets must have an odd replica count of at least 3 and a PodDisruptionBudget that keeps a quorum.",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const pdbs = resources.filter((r) => r.type === PDB);
+        for (const s of resources.filter((r) => r.type === STATEFULSET && (podSpecOf(r).spec.containers ?? []).some(isEtcdContainer))) {
+            const n = s.props.spec?.replicas ?? 1;
+            if (n < 3 || n % 2 === 0) report(`${k8sName(s)}: spec.replicas is ${n}; an etcd cluster needs an odd size of at least 3 (2f+1)`, s.urn);
+            const quorum = Math.floor(n / 2) + 1;
+            const pdb = pdbs.find((p) => ns(p) === ns(s) && selects(p.props.spec?.selector, podLabels(s)));
+            if (!pdb) {
+                report(`${k8sName(s)} has no PodDisruptionBudget; add one with maxUnavailable: ${faultTolerance(n)} so evictions keep a quorum of ${quorum}`, s.urn);
+                continue;
+            }
+            const spec = pdb.props.spec ?? {};
+            const keeps = typeof spec.minAvailable === "number" ? spec.minAvailable >= quorum
+                : typeof spec.maxUnavailable === "number" ? spec.maxUnavailable <= faultTolerance(n) : false;
+            if (!keeps) report(`${k8sName(pdb)} does not keep the etcd quorum of ${quorum}/${n}; set maxUnavailable: ${faultTolerance(n)} (or minAvailable: ${quorum})`, pdb.urn);
+        }
+    },
+});
+
+export const routeLiveBackend = stackPolicy({
+    name: "stack-route-live-backend",
+    description: "Every HTTPRoute rule that forwards traffic must have at least one backend with weight > 0.",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        for (const r of resources.filter((x) => x.type === HTTPROUTE)) {
+            (r.props.spec?.rules ?? []).forEach((rule: any, i: number) => {
+                const redirects = (rule.filters ?? []).some((f: any) => f.type === "RequestRedirect");
+                const refs: any[] = rule.backendRefs ?? [];
+                if (redirects && refs.length === 0) return;
+                if (!refs.some((b) => (b.weight ?? 1) > 0))
+                    report(`${k8sName(r)}: spec.rules[${i}] has no backend with weight > 0, so it answers every request with an error; give a backend capacity`, r.urn);
+            });
+        }
+    },
+});

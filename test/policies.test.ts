@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import * as aws from "../policies/src/aws";
+import * as azure from "../policies/src/azure";
+import { allPolicies, resourcePolicies } from "../policies/src/all";
+import * as gcp from "../policies/src/gcp";
+import * as k8s from "../policies/src/kubernetes";
+import type { PaasResourcePolicy, Subject } from "../policies/src/policy";
+import { policyConfig, runResourcePolicy } from "../policies/src/run";
+
+const clone = <T>(v: T): T => structuredClone(v);
+const subject = (type: string, props: Record<string, any>, name = "res"): Subject => ({ type, name, urn: `urn:pulumi:test::paas::${type}::${name}`, props });
+
+// ---- passing fixtures: one per resource kind, secure in every respect
+
+const container = {
+    name: "app",
+    image: "ghcr.io/acme/web:1.2.3",
+    ports: [{ name: "http", containerPort: 8080 }],
+    resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+    livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
+    readinessProbe: { httpGet: { path: "/healthz", port: "http" } },
+    securityContext: {
+        runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false,
+        capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
+    },
+};
+const podSpec = { automountServiceAccountToken: false, serviceAccountName: "web", securityContext: { runAsNonRoot: true }, containers: [container], volumes: [{ name: "tmp", emptyDir: {} }] };
+const FIX = {
+    deployment: subject("kubernetes:apps/v1:Deployment", {
+        apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "apps" },
+        spec: { selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: podSpec } },
+    }),
+    cronjob: subject("kubernetes:batch/v1:CronJob", {
+        kind: "CronJob", metadata: { name: "nightly", namespace: "apps" },
+        spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { ...podSpec, containers: [{ ...container, ports: undefined, livenessProbe: undefined, readinessProbe: undefined }] } } } } },
+    }),
+    service: subject("kubernetes:core/v1:Service", { kind: "Service", metadata: { name: "web", namespace: "apps" }, spec: { type: "ClusterIP" } }),
+    gateway: subject("kubernetes:gateway.networking.k8s.io/v1:Gateway", {
+        kind: "Gateway", metadata: { name: "gw", namespace: "gateway" },
+        spec: { listeners: [
+            { name: "https", protocol: "HTTPS", port: 443, tls: { mode: "Terminate", certificateRefs: [{ name: "tls" }] } },
+            { name: "http", protocol: "HTTP", port: 80, allowedRoutes: { namespaces: { from: "Same" } } },
+        ] },
+    }),
+    ingress: subject("kubernetes:networking.k8s.io/v1:Ingress", { kind: "Ingress", metadata: { name: "web", namespace: "apps" }, spec: { tls: [{ secretName: "tls" }] } }),
+    role: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", { kind: "ClusterRole", metadata: { name: "reader" }, rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }] }),
+    binding: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", { kind: "ClusterRoleBinding", metadata: { name: "readers" }, roleRef: { kind: "ClusterRole", name: "reader" } }),
+    hpa: subject("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "apps" }, spec: { minReplicas: 2, maxReplicas: 10 } }),
+    pdb: subject("kubernetes:policy/v1:PodDisruptionBudget", { kind: "PodDisruptionBudget", metadata: { name: "web", namespace: "apps" }, spec: { maxUnavailable: 1 } }),
+    etcd: subject("kubernetes:apps/v1:StatefulSet", {
+        kind: "StatefulSet", metadata: { name: "etcd", namespace: "apps" },
+        spec: { template: { spec: { ...podSpec, containers: [{
+            ...container, name: "etcd", image: "quay.io/coreos/etcd:v3.6.16", command: ["etcd"],
+            args: [...k8s.ETCD_TLS_FLAGS.map((f) => (f.endsWith("auth") ? `${f}=true` : `${f}=/tls/x`)), "--listen-client-urls=https://0.0.0.0:2379", "--listen-peer-urls=https://0.0.0.0:2380"],
+        }] } } },
+    }),
+    eks: subject("aws:eks/cluster:Cluster", {
+        vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false },
+        encryptionConfig: { provider: { keyArn: "arn:aws:kms:us-east-1:1:key/k" }, resources: ["secrets"] },
+        enabledClusterLogTypes: ["api", "audit", "authenticator"],
+    }, "eks"),
+    launchTemplate: subject("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } }, "lt"),
+    nodeGroup: subject("aws:eks/nodeGroup:NodeGroup", { launchTemplate: { id: "lt-1", version: "1" } }, "ng"),
+    iamPolicy: subject("aws:iam/policy:Policy", {
+        policy: JSON.stringify({ Version: "2012-10-17", Statement: [
+            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::bucket/*" },
+            { Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+        ] }),
+    }, "pol"),
+    iamRole: subject("aws:iam/role:Role", {
+        assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    }, "role"),
+    gke: subject("gcp:container/cluster:Cluster", {
+        privateClusterConfig: { enablePrivateNodes: true },
+        masterAuthorizedNetworksConfig: { cidrBlocks: [{ cidrBlock: "198.51.100.0/24" }], gcpPublicCidrsAccessEnabled: false },
+        workloadIdentityConfig: { workloadPool: "p.svc.id.goog" },
+        enableShieldedNodes: true, enableLegacyAbac: false, masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
+        datapathProvider: "ADVANCED_DATAPATH", databaseEncryption: { state: "ENCRYPTED", keyName: "k" },
+        nodeConfig: { serviceAccount: "nodes@p.iam.gserviceaccount.com" },
+    }, "gke"),
+    nodePool: subject("gcp:container/nodePool:NodePool", {
+        nodeConfig: { serviceAccount: "nodes@p.iam.gserviceaccount.com", shieldedInstanceConfig: { enableSecureBoot: true }, workloadMetadataConfig: { mode: "GKE_METADATA" } },
+    }, "pool"),
+    aks: subject("azure-native:containerservice:ManagedCluster", {
+        enableRBAC: true, aadProfile: { managed: true, enableAzureRBAC: true }, disableLocalAccounts: true,
+        apiServerAccessProfile: { enablePrivateCluster: true }, networkProfile: { networkPolicy: "cilium" },
+        oidcIssuerProfile: { enabled: true }, securityProfile: { workloadIdentity: { enabled: true } },
+    }, "aks"),
+};
+type Fix = keyof typeof FIX;
+
+function variant(f: Fix, mutate: (p: any) => void): Subject {
+    const s = clone(FIX[f]);
+    mutate(s.props);
+    return s;
+}
+
+// [policy, fixture, mutation, exact messages]
+const C0 = "spec.template.spec.containers[0]";
+const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
+    [k8s.noPrivilegedContainers, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.privileged = true; }, [`Deployment "apps/web": ${C0}.securityContext.privileged is true; remove it or set it to false`]],
+    [k8s.noPrivilegeEscalation, "deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation; }, [`Deployment "apps/web": ${C0}.securityContext.allowPrivilegeEscalation must be false; set it explicitly`]],
+    [k8s.runAsNonRoot, "deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.runAsNonRoot; delete p.spec.template.spec.securityContext.runAsNonRoot; }, [`Deployment "apps/web": ${C0}.securityContext.runAsNonRoot is not true (nor spec.template.spec.securityContext.runAsNonRoot); set runAsNonRoot: true`]],
+    [k8s.runAsNonRoot, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.runAsUser = 0; }, [`Deployment "apps/web": ${C0}.securityContext.runAsUser is 0 (root); use a non-zero UID`]],
+    [k8s.readOnlyRootFilesystem, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem = false; }, [`Deployment "apps/web": ${C0}.securityContext.readOnlyRootFilesystem must be true; mount an emptyDir where the app writes`]],
+    [k8s.dropAllCapabilities, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.capabilities = { drop: ["NET_RAW"] }; }, [`Deployment "apps/web": ${C0}.securityContext.capabilities.drop must include "ALL"`]],
+    [k8s.dropAllCapabilities, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.capabilities.add = ["SYS_ADMIN", "NET_BIND_SERVICE"]; }, [`Deployment "apps/web": ${C0}.securityContext.capabilities.add has SYS_ADMIN; only NET_BIND_SERVICE may be added`]],
+    [k8s.noHostNamespaces, "deployment", (p) => { p.spec.template.spec.hostNetwork = true; p.spec.template.spec.hostPID = true; }, [
+        'Deployment "apps/web": spec.template.spec.hostNetwork is true; remove it', 'Deployment "apps/web": spec.template.spec.hostPID is true; remove it']],
+    [k8s.noHostNamespaces, "cronjob", (p) => { p.spec.jobTemplate.spec.template.spec.hostIPC = true; }, ['CronJob "apps/nightly": spec.jobTemplate.spec.template.spec.hostIPC is true; remove it']],
+    [k8s.noHostPathVolumes, "deployment", (p) => { p.spec.template.spec.volumes.push({ name: "docker", hostPath: { path: "/var/run/docker.sock" } }); }, [
+        'Deployment "apps/web": spec.template.spec.volumes[1] ("docker") is a hostPath volume; use an emptyDir, a PVC or a projected volume']],
+    [k8s.seccompProfile, "deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.seccompProfile; }, [
+        `Deployment "apps/web": ${C0}.securityContext.seccompProfile.type is unset (nor set at spec.template.spec.securityContext); set RuntimeDefault`]],
+    [k8s.seccompProfile, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.seccompProfile.type = "Unconfined"; }, [
+        `Deployment "apps/web": ${C0}.securityContext.seccompProfile.type is Unconfined (nor set at spec.template.spec.securityContext); set RuntimeDefault`]],
+    [k8s.resourceRequestsLimits, "deployment", (p) => { p.spec.template.spec.containers[0].resources = { requests: { cpu: "1" } }; }, [
+        `Deployment "apps/web": ${C0}.resources lacks requests.memory, limits.memory, limits.cpu; set them so the scheduler and the HPA can work`]],
+    [k8s.imagePinned, "deployment", (p) => { p.spec.template.spec.containers[0].image = "nginx:latest"; }, [`Deployment "apps/web": ${C0}.image "nginx:latest" must not use the tag "latest": pin a version tag or a digest (@sha256:…)`]],
+    [k8s.imagePinned, "deployment", (p) => { p.spec.template.spec.containers[0].image = "nginx"; }, [`Deployment "apps/web": ${C0}.image "nginx" must be pinned: add a tag other than latest, or better a digest (@sha256:…)`]],
+    [k8s.probes, "deployment", (p) => { delete p.spec.template.spec.containers[0].readinessProbe; }, ['Deployment "apps/web": spec.template.spec.containers[0] serves a port but has no readinessProbe; add HTTP or TCP probes']],
+    [k8s.noServiceAccountTokenAutomount, "deployment", (p) => { delete p.spec.template.spec.automountServiceAccountToken; }, [
+        'Deployment "apps/web": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "web" in the policy config']],
+    [k8s.serviceType, "service", (p) => { p.spec.type = "LoadBalancer"; }, ['Service "apps/web": spec.type is LoadBalancer; use ClusterIP behind the gateway, or set allowLoadBalancer']],
+    [k8s.serviceType, "service", (p) => { p.spec.type = "NodePort"; }, ['Service "apps/web": spec.type is NodePort; use ClusterIP behind the gateway, or set allowNodePort']],
+    [k8s.tlsRequired, "gateway", (p) => { delete p.spec.listeners[0].tls; }, ['Gateway "gateway/gw": spec.listeners[0] ("https") has no tls.certificateRefs; reference a certificate Secret']],
+    [k8s.tlsRequired, "gateway", (p) => { p.spec.listeners[1].allowedRoutes = { namespaces: { from: "All" } }; }, [
+        'Gateway "gateway/gw": spec.listeners[1] ("http") serves plain HTTP to other namespaces; serve HTTPS, or restrict it to a redirect route (allowedRoutes.namespaces.from: Same)']],
+    [k8s.tlsRequired, "gateway", (p) => { p.spec.listeners = [p.spec.listeners[1]]; }, ['Gateway "gateway/gw": spec.listeners has no HTTPS listener; add one']],
+    [k8s.tlsRequired, "ingress", (p) => { p.spec.tls = []; }, ['Ingress "apps/web": spec.tls is empty; add a TLS section with a certificate Secret']],
+    [k8s.rbacNoWildcards, "role", (p) => { p.rules[0].verbs = ["*"]; p.rules[0].apiGroups = ["*"]; }, [
+        'ClusterRole "reader": rules[0].verbs contains "*"; list what is needed', 'ClusterRole "reader": rules[0].apiGroups contains "*"; list what is needed']],
+    [k8s.noClusterAdminBinding, "binding", (p) => { p.roleRef.name = "cluster-admin"; }, ['ClusterRoleBinding "readers": roleRef.name is cluster-admin; bind a least-privilege role from the access model instead']],
+    [k8s.hpaReplicaBounds, "hpa", (p) => { p.spec.minReplicas = 12; }, ['HorizontalPodAutoscaler "apps/web": spec.minReplicas (12) is greater than spec.maxReplicas (10); lower min or raise max']],
+    [k8s.hpaReplicaBounds, "hpa", (p) => { p.spec.minReplicas = 1; }, ['HorizontalPodAutoscaler "apps/web": spec.minReplicas is 1; use at least 2 so a single pod failure is not an outage']],
+    [k8s.pdbAllowsDisruption, "pdb", (p) => { p.spec = { maxUnavailable: 0 }; }, ['PodDisruptionBudget "apps/web": spec allows no disruption (maxUnavailable 0 or minAvailable 100%); allow at least one pod to be evicted']],
+    [k8s.pdbAllowsDisruption, "pdb", (p) => { p.spec = { minAvailable: "100%" }; }, ['PodDisruptionBudget "apps/web": spec allows no disruption (maxUnavailable 0 or minAvailable 100%); allow at least one pod to be evicted']],
+    [k8s.etcdTls, "etcd", (p) => {
+        const c = p.spec.template.spec.containers[0];
+        c.args = c.args.filter((a: string) => !a.startsWith("--peer-client-cert-auth")).map((a: string) => a.replace("https://0.0.0.0:2380", "http://0.0.0.0:2380"));
+    }, ['StatefulSet "apps/etcd": spec.template.spec.containers[0] runs etcd but lacks --peer-client-cert-auth and serves plain http on --listen-peer-urls; enable peer and client TLS with client-certificate auth']],
+    [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPrivateAccess: true }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is unset (0.0.0.0/0); set endpointPublicAccess: false or list your networks']],
+    [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is 0.0.0.0/0; set endpointPublicAccess: false or list your networks']],
+    [aws.eksSecretsEncryption, "eks", (p) => { delete p.encryptionConfig; }, ['Cluster "eks": encryptionConfig does not encrypt "secrets" with a KMS key; add encryptionConfig { provider.keyArn, resources: ["secrets"] }']],
+    [aws.eksAuditLogs, "eks", (p) => { p.enabledClusterLogTypes = ["api"]; }, ['Cluster "eks": enabledClusterLogTypes lacks audit, authenticator; enable them']],
+    [aws.eksImdsv2, "launchTemplate", (p) => { p.metadataOptions.httpTokens = "optional"; }, ['LaunchTemplate "lt": metadataOptions.httpTokens is optional; set it to "required"']],
+    [aws.eksImdsv2, "launchTemplate", (p) => { p.metadataOptions.httpPutResponseHopLimit = 2; }, ['LaunchTemplate "lt": metadataOptions.httpPutResponseHopLimit is 2; set it to 1']],
+    [aws.eksImdsv2, "nodeGroup", (p) => { delete p.launchTemplate; }, ['NodeGroup "ng": launchTemplate is unset, so IMDSv1 stays available; use a launch template with metadataOptions.httpTokens: required']],
+    [aws.iamNoWildcardActions, "iamPolicy", (p) => { p.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }] }); }, ['Policy "pol": policy Statement[0].Action has s3:*; list the actions needed']],
+    [aws.iamNoWildcardActions, "iamPolicy", (p) => { p.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: "*" }] }); }, ['Policy "pol": policy Statement[0].Resource is "*" for write actions (s3:PutObject); scope it to ARNs']],
+    [aws.iamTrustNoWildcardPrincipal, "iamRole", (p) => { p.assumeRolePolicy = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] }); }, ['Role "role": assumeRolePolicy Statement[0].Principal is "*"; name the account, service or OIDC provider']],
+    [gcp.gkePrivateNodes, "gke", (p) => { p.privateClusterConfig.enablePrivateNodes = false; }, ['Cluster "gke": privateClusterConfig.enablePrivateNodes is not true; enable private nodes (egress through Cloud NAT)']],
+    [gcp.gkeMasterAuthorizedNetworks, "gke", (p) => { delete p.masterAuthorizedNetworksConfig; }, ['Cluster "gke": masterAuthorizedNetworksConfig is unset, so any address may reach the API; set it (an empty list means the private endpoint only)']],
+    [gcp.gkeMasterAuthorizedNetworks, "gke", (p) => { p.masterAuthorizedNetworksConfig = { cidrBlocks: [{ cidrBlock: "0.0.0.0/0" }], gcpPublicCidrsAccessEnabled: true }; }, [
+        'Cluster "gke": masterAuthorizedNetworksConfig.cidrBlocks contains 0.0.0.0/0; list your networks', 'Cluster "gke": masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is true; set it to false']],
+    [gcp.gkeWorkloadIdentity, "gke", (p) => { delete p.workloadIdentityConfig; }, ['Cluster "gke": workloadIdentityConfig.workloadPool is unset; set it to <project>.svc.id.goog']],
+    [gcp.gkeWorkloadIdentity, "nodePool", (p) => { p.nodeConfig.workloadMetadataConfig.mode = "GCE_METADATA"; }, ['NodePool "pool": nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA; set it']],
+    [gcp.gkeShieldedNodes, "gke", (p) => { p.enableShieldedNodes = false; }, ['Cluster "gke": enableShieldedNodes is false; remove it or set true']],
+    [gcp.gkeShieldedNodes, "nodePool", (p) => { p.nodeConfig.shieldedInstanceConfig.enableSecureBoot = false; }, ['NodePool "pool": nodeConfig.shieldedInstanceConfig.enableSecureBoot is not true; enable secure boot']],
+    [gcp.gkeLegacyAuth, "gke", (p) => { p.enableLegacyAbac = true; p.masterAuth.clientCertificateConfig.issueClientCertificate = true; }, [
+        'Cluster "gke": enableLegacyAbac is true; use RBAC', 'Cluster "gke": masterAuth.clientCertificateConfig.issueClientCertificate is true; set it to false']],
+    [gcp.gkeNetworkPolicy, "gke", (p) => { delete p.datapathProvider; }, ['Cluster "gke": neither datapathProvider ADVANCED_DATAPATH nor networkPolicy.enabled is set; NetworkPolicies would not be enforced']],
+    [gcp.gkeSecretsEncryption, "gke", (p) => { p.databaseEncryption = { state: "DECRYPTED" }; }, ['Cluster "gke": databaseEncryption is not ENCRYPTED with a keyName; set a Cloud KMS key']],
+    [gcp.gkeNodeServiceAccount, "nodePool", (p) => { p.nodeConfig.serviceAccount = "123-compute@developer.gserviceaccount.com"; }, [
+        'NodePool "pool": nodeConfig.serviceAccount is 123-compute@developer.gserviceaccount.com (the Compute Engine default); use a dedicated least-privilege service account']],
+    [gcp.gkeNodeServiceAccount, "gke", (p) => { p.nodeConfig = {}; }, ['Cluster "gke": nodeConfig.serviceAccount is unset (the Compute Engine default); use a dedicated least-privilege service account']],
+    [azure.aksAadRbac, "aks", (p) => { p.aadProfile = { managed: true }; }, ['ManagedCluster "aks": aadProfile is not managed Entra ID with enableAzureRBAC; set aadProfile { managed: true, enableAzureRBAC: true }']],
+    [azure.aksAadRbac, "aks", (p) => { p.enableRBAC = false; }, ['ManagedCluster "aks": enableRBAC is false; enable Kubernetes RBAC']],
+    [azure.aksLocalAccounts, "aks", (p) => { p.disableLocalAccounts = false; }, ['ManagedCluster "aks": disableLocalAccounts is not true; disable local accounts']],
+    [azure.aksApiAccess, "aks", (p) => { p.apiServerAccessProfile = {}; }, ['ManagedCluster "aks": apiServerAccessProfile is neither private nor limited to authorizedIPRanges; set one']],
+    [azure.aksApiAccess, "aks", (p) => { p.apiServerAccessProfile = { authorizedIPRanges: ["0.0.0.0/0"] }; }, ['ManagedCluster "aks": apiServerAccessProfile.authorizedIPRanges contains 0.0.0.0/0; list your networks']],
+    [azure.aksNetworkPolicy, "aks", (p) => { p.networkProfile = { networkPolicy: "none" }; }, ['ManagedCluster "aks": networkProfile.networkPolicy is none; set cilium (or azure/calico)']],
+    [azure.aksWorkloadIdentity, "aks", (p) => { p.oidcIssuerProfile.enabled = false; delete p.securityProfile; }, [
+        'ManagedCluster "aks": oidcIssuerProfile.enabled is not true; enable the OIDC issuer', 'ManagedCluster "aks": securityProfile.workloadIdentity.enabled is not true; enable workload identity']],
+];
+
+describe("resource policies", () => {
+    it("every passing fixture passes every policy", () => {
+        for (const p of resourcePolicies) for (const [name, s] of Object.entries(FIX)) expect([p.name, name, runResourcePolicy(p, s)]).toEqual([p.name, name, []]);
+    });
+
+    it("every resource policy has at least one failing case, and every policy is named in kebab-case with a description", () => {
+        const covered = new Set(cases.map(([p]) => p.name));
+        expect(resourcePolicies.map((p) => p.name).filter((n) => !covered.has(n))).toEqual([]);
+        for (const p of allPolicies) {
+            expect(p.name).toMatch(/^[a-z0-9]+(-[a-z0-9]+)+$/);
+            expect(p.description.length).toBeGreaterThan(20);
+        }
+        expect(new Set(allPolicies.map((p) => p.name)).size).toBe(allPolicies.length);
+    });
+
+    it.each(cases.map(([p, f, m, msgs], i) => [`${p.name} #${i}`, p, f, m, msgs] as const))("%s reports the exact violation", (_, policy, fix, mutate, messages) => {
+        expect(runResourcePolicy(policy, variant(fix, mutate))).toEqual(messages);
+    });
+
+    it("honours its config", () => {
+        const lb = variant("service", (p) => { p.spec.type = "LoadBalancer"; });
+        expect(runResourcePolicy(k8s.serviceType, lb, { allowLoadBalancer: true })).toEqual([]);
+        expect(runResourcePolicy(k8s.imagePinned, FIX.deployment, { requireDigest: true })).toEqual([
+            `Deployment "apps/web": ${C0}.image "ghcr.io/acme/web:1.2.3" must be pinned by digest (@sha256:…)`]);
+        expect(runResourcePolicy(k8s.hpaReplicaBounds, variant("hpa", (p) => { p.spec.minReplicas = 1; }), { minReplicas: 1 })).toEqual([]);
+        expect(runResourcePolicy(k8s.noServiceAccountTokenAutomount, variant("deployment", (p) => { delete p.spec.template.spec.automountServiceAccountToken; }), { allowedServiceAccounts: ["web"] })).toEqual([]);
+        expect(policyConfig(k8s.dropAllCapabilities)).toEqual({ allowedCapabilities: ["NET_BIND_SERVICE"] });
+    });
+
+    it("skips resource types it does not read", () => {
+        expect(runResourcePolicy(aws.eksAuditLogs, FIX.gke)).toEqual([]);
+        expect(runResourcePolicy(k8s.probes, variant("cronjob", () => undefined))).toEqual([]);
+    });
+});
