@@ -1,5 +1,5 @@
 /** Stack policies: rules that span resources (what no per-resource pack can see). */
-import { isEtcdContainer, podSpecOf } from "./kubernetes";
+import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -75,7 +75,7 @@ export const namespaceDefaultDeny = stackPolicy({
     check: (resources, _c, report) => {
         const denied = new Set(resources.filter((r) => r.type === NETPOL && isDefaultDeny(r)).map(ns));
         const seen = new Set<string>();
-        for (const w of resources.filter((r) => podSpecOf(r).path !== undefined)) {
+        for (const w of resources.filter((r) => WORKLOAD_TYPES.includes(r.type))) {
             const n = ns(w);
             if (denied.has(n) || seen.has(n)) continue;
             seen.add(n);
