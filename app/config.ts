@@ -3,7 +3,8 @@
  * once with its full key path; on any problem the program throws before registering anything.
  */
 import type { AddonsArgs } from "../components/src/addons";
-import type { PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
+import { EtcdCertificates } from "../components/src/etcdQuorum";
+import type { PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
 import { GATEWAY_CONTROLLERS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
@@ -12,7 +13,7 @@ import { PathMatchType } from "../components/src/weightedRoute";
 export const NAMESPACE = "paas";
 
 /** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
-export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons"] as const;
+export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd"] as const;
 
 export interface PlatformConfig {
     readonly stack: string;
@@ -26,6 +27,7 @@ export interface PlatformConfig {
     readonly routes: PlatformRouteArgs[];
     readonly gateway: PlatformGatewayArgs;
     readonly addons: AddonsArgs;
+    readonly etcd?: PlatformEtcdArgs;
 }
 
 /** The provider keys each cloud needs, unless the same value is given under `paas:cluster.<cloud>`. */
@@ -97,14 +99,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const routes = readRoutes(key("routes"));
     const gateway = readGateway(key("gateway"));
     const addons = readAddons(key("addons"));
+    const etcd = readEtcd(key("etcd"));
 
     const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
     if (cloud) {
         planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
-        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons }, (k) => `${NAMESPACE}:${k}`, problems);
+        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons, etcd }, (k) => `${NAMESPACE}:${k}`, problems);
     }
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons, etcd };
 }
 
 function strings(r: Reader): string[] | undefined {
@@ -282,5 +285,25 @@ function readAddons(r: Reader): AddonsArgs {
         gatewayController: r.at("gatewayController").oneOf(GATEWAY_CONTROLLERS),
         metricsServer: r.at("metricsServer").bool(),
         certManager: r.at("certManager").bool(),
+    });
+}
+
+/** Reads `paas:etcd`; the declared default `{}` means no etcd. */
+function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
+    if (r.value !== null && typeof r.value === "object" && Object.keys(r.value).length === 0) return undefined;
+    if (!r.object(["name", "members", "allowSingleMember", "storageSize", "storageClassName", "quotaBackendBytes",
+        "autoCompactionRetention", "snapshotSchedule", "cpu", "memory", "certificates"])) return undefined;
+    return stripUndefined({
+        name: r.at("name").string(),
+        members: r.at("members").int(),
+        allowSingleMember: r.at("allowSingleMember").bool(),
+        storageSize: r.at("storageSize").string(),
+        storageClassName: r.at("storageClassName").string(),
+        quotaBackendBytes: r.at("quotaBackendBytes").int(),
+        autoCompactionRetention: r.at("autoCompactionRetention").string(),
+        snapshotSchedule: r.at("snapshotSchedule").string(),
+        cpu: r.at("cpu").string(),
+        memory: r.at("memory").string(),
+        certificates: r.at("certificates").oneOf(Object.values(EtcdCertificates)),
     });
 }

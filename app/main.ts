@@ -21,6 +21,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         routes: cfg.routes,
         gateway: cfg.gateway,
         addons: cfg.addons,
+        etcd: cfg.etcd,
     });
     const cluster = platform.cluster;
     return {
@@ -38,5 +39,8 @@ export function main(): Record<string, pulumi.Input<unknown>> {
             scaleDownTolerance: s.autoscaling.scaleDownTolerance,
         }])),
         warnings: platform.warnings,
+        etcd: platform.etcd
+            ? { endpoint: platform.etcd.clientEndpoint, members: platform.etcd.plan.members, quorum: platform.etcd.plan.quorum, faultTolerance: platform.etcd.plan.faultTolerance }
+            : undefined,
     };
 }

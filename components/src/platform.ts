@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type AddonsArgs, installAddons } from "./addons";
+import { EtcdQuorum, type EtcdQuorumArgs } from "./etcdQuorum";
 import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
 import type { KubernetesClusterArgs } from "./planners/cluster";
@@ -65,6 +66,13 @@ export interface PlatformArgs {
     gateway?: PlatformGatewayArgs;
     /** Cluster add-ons. @default see AddonsArgs */
     addons?: AddonsArgs;
+    /** An etcd quorum in the platform namespace. @default - none */
+    etcd?: PlatformEtcdArgs;
+}
+
+export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
+    /** Name of the StatefulSet and its Services. @default etcd */
+    name?: string;
 }
 
 function restrictedNamespace(name: string, namespace: string, parentOpts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
@@ -90,6 +98,7 @@ export class Platform extends pulumi.ComponentResource {
     readonly routes: Record<string, WeightedRoute> = {};
     /** Gateway controller in use. */
     readonly gatewayController: GatewayController;
+    readonly etcd?: EtcdQuorum;
     /** Autoscaling warnings (clusters without per-direction HPA tolerance). */
     readonly warnings: string[] = [];
 
@@ -160,6 +169,10 @@ export class Platform extends pulumi.ComponentResource {
                 gatewayNamespace: gateway!.gatewayNamespace,
                 backends: backends.map((b) => ({ service: b.service, capacity: b.capacity, port: ports.get(b.service)! })),
             }, { ...k8sOpts, dependsOn: Object.values(this.services) });
+        }
+        if (args.etcd) {
+            const { name: etcdName, ...etcdArgs } = args.etcd;
+            this.etcd = new EtcdQuorum(etcdName ?? "etcd", { ...etcdArgs, namespace: appNamespace }, { ...k8sOpts, dependsOn: [ns, ...addons] });
         }
         this.registerOutputs({ namespace: this.namespace });
     }

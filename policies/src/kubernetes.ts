@@ -295,9 +295,13 @@ export const pdbAllowsDisruption = resourcePolicy({
 /** The etcd member flags that TLS with client-certificate auth needs. */
 export const ETCD_TLS_FLAGS = ["--cert-file", "--key-file", "--client-cert-auth", "--trusted-ca-file", "--peer-cert-file", "--peer-key-file", "--peer-client-cert-auth", "--peer-trusted-ca-file"];
 
+/** Does the container run an etcd member (the server, not etcdctl/etcdutl)? */
 export function isEtcdContainer(c: any): boolean {
-    const cmd = [...(c.command ?? []), ...(c.args ?? [])];
-    return /(^|\/)etcd(:|@|$)/.test(String(c.image ?? "").split("/").pop() ?? "") || cmd.some((a: string) => /(^|\/)etcd$/.test(a));
+    const base = (p: unknown) => String(p ?? "").split("/").pop() ?? "";
+    const cmd0 = (c.command ?? [])[0];
+    if (cmd0 !== undefined) return base(cmd0) === "etcd";
+    const first = base((c.args ?? [])[0]);
+    return /^etcd(:|@|$)/.test(base(c.image)) && first !== "etcdctl" && first !== "etcdutl";
 }
 
 export const etcdTls = resourcePolicy({

@@ -67,6 +67,13 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
             return { principalId: `${name}-principal`, clientId: `${name}-client`, tenantId: FAKE.azureTenant };
         case "azure-native:resources:ResourceGroup":
             return { name: inputs.resourceGroupName ?? name };
+        case "tls:index/privateKey:PrivateKey":
+            return { privateKeyPem: `-----BEGIN PRIVATE KEY-----\n${name}\n-----END PRIVATE KEY-----\n`, publicKeyPem: `public ${name}` };
+        case "tls:index/certRequest:CertRequest":
+            return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n` };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` };
         default:
             return {};
     }

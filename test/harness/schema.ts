@@ -2,6 +2,7 @@
 
 const GROUP_MODULES: Record<string, string> = {
     "gateway.networking.k8s.io/v1": "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1",
+    "cert-manager.io/v1": "@kubernetes-models/cert-manager/cert-manager.io/v1",
 };
 
 type Model = new (data: object) => { validate(): void };

@@ -2,6 +2,7 @@
 import type { PlatformArgs } from "../platform";
 import { Problems } from "../validation";
 import type { Cloud } from "./cluster";
+import { checkEtcd } from "./etcd";
 import { checkRoute } from "./route";
 import { checkService } from "./service";
 import { DNS_1035 } from "./workload";
@@ -87,5 +88,14 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
     if (gw.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
         problems.add(`${at("gateway")}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
     if (gw.namespace !== undefined && !DNS_1035.test(gw.namespace)) problems.add(`${at("gateway")}.namespace`, gw.namespace, "must be a DNS label");
+    if (args.etcd) {
+        checkEtcd(args.etcd, at("etcd"), problems);
+        const etcdName = args.etcd.name ?? "etcd";
+        if (!DNS_1035.test(etcdName)) problems.add(`${at("etcd")}.name`, etcdName, "must be a DNS-1035 label");
+        else if (byName.has(etcdName) || byName.has(`${etcdName}-peer`))
+            problems.add(`${at("etcd")}.name`, etcdName, `clashes with a service of ${at("services")}; pick another name`);
+        if (args.etcd.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
+            problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
+    }
     return problems;
 }
