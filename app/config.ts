@@ -4,7 +4,8 @@
  */
 import type { AddonsArgs } from "../components/src/addons";
 import { EtcdCertificates } from "../components/src/etcdQuorum";
-import type { PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
+import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
+import { PERMISSIONS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
 import { GATEWAY_CONTROLLERS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
@@ -13,7 +14,7 @@ import { PathMatchType } from "../components/src/weightedRoute";
 export const NAMESPACE = "paas";
 
 /** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
-export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd"] as const;
+export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd", "access"] as const;
 
 export interface PlatformConfig {
     readonly stack: string;
@@ -28,6 +29,7 @@ export interface PlatformConfig {
     readonly gateway: PlatformGatewayArgs;
     readonly addons: AddonsArgs;
     readonly etcd?: PlatformEtcdArgs;
+    readonly access?: PlatformAccessArgs;
 }
 
 /** The provider keys each cloud needs, unless the same value is given under `paas:cluster.<cloud>`. */
@@ -100,14 +102,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const gateway = readGateway(key("gateway"));
     const addons = readAddons(key("addons"));
     const etcd = readEtcd(key("etcd"));
+    const access = readAccess(key("access"));
 
     const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
     if (cloud) {
         planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
-        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons, etcd }, (k) => `${NAMESPACE}:${k}`, problems);
+        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons, etcd, access }, (k) => `${NAMESPACE}:${k}`, problems);
     }
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons, etcd };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons, etcd, access };
 }
 
 function strings(r: Reader): string[] | undefined {
@@ -305,5 +308,52 @@ function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
         cpu: r.at("cpu").string(),
         memory: r.at("memory").string(),
         certificates: r.at("certificates").oneOf(Object.values(EtcdCertificates)),
+    });
+}
+
+function readSubjects(r: Reader): AclSubject[] {
+    return (r.array() ?? []).map((s) => {
+        s.object(["kind", "name", "namespace"]);
+        required(s, ["kind", "name"]);
+        return stripUndefined({ kind: s.at("kind").oneOf(SUBJECT_KINDS) ?? "User", name: s.at("name").string() ?? "", namespace: s.at("namespace").string() });
+    });
+}
+
+/** Reads `paas:access`; the declared default `{}` means no access model. */
+function readAccess(r: Reader): PlatformAccessArgs | undefined {
+    if (r.value !== null && typeof r.value === "object" && Object.keys(r.value).length === 0) return undefined;
+    if (!r.object(["rules", "workloadIdentities", "breakGlassClusterAdmins"])) return undefined;
+    return stripUndefined({
+        rules: r.at("rules").array()?.map((rule) => {
+            rule.object(["name", "subjects", "resources", "namespace", "permission"]);
+            required(rule, ["name", "subjects", "resources", "permission"]);
+            return stripUndefined({
+                name: rule.at("name").string() ?? "",
+                subjects: readSubjects(rule.at("subjects")),
+                resources: strings(rule.at("resources")) ?? [],
+                namespace: rule.at("namespace").string(),
+                permission: rule.at("permission").oneOf(PERMISSIONS) ?? "read",
+            });
+        }),
+        workloadIdentities: r.at("workloadIdentities").array()?.map((w) => {
+            w.object(["service", "aws", "gcp", "azure"]);
+            required(w, ["service"]);
+            const a = w.at("aws");
+            const g = w.at("gcp");
+            const z = w.at("azure");
+            return stripUndefined({
+                service: w.at("service").string() ?? "",
+                aws: a.object(["actions", "resources"]) ? { actions: strings(a.at("actions")) ?? [], resources: strings(a.at("resources")) ?? [] } : undefined,
+                gcp: g.object(["roles"]) ? { roles: strings(g.at("roles")) ?? [] } : undefined,
+                azure: z.object(["roles"]) ? {
+                    roles: (z.at("roles").array() ?? []).map((x) => {
+                        x.object(["roleDefinitionId", "scope"]);
+                        required(x, ["roleDefinitionId", "scope"]);
+                        return { roleDefinitionId: x.at("roleDefinitionId").string() ?? "", scope: x.at("scope").string() ?? "" };
+                    }),
+                } : undefined,
+            });
+        }),
+        breakGlassClusterAdmins: r.at("breakGlassClusterAdmins").present ? readSubjects(r.at("breakGlassClusterAdmins")) : undefined,
     });
 }

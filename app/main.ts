@@ -22,6 +22,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         gateway: cfg.gateway,
         addons: cfg.addons,
         etcd: cfg.etcd,
+        access: cfg.access,
     });
     const cluster = platform.cluster;
     return {
@@ -39,6 +40,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
             scaleDownTolerance: s.autoscaling.scaleDownTolerance,
         }])),
         warnings: platform.warnings,
+        accessMatrix: platform.access?.matrix ?? {},
         etcd: platform.etcd
             ? { endpoint: platform.etcd.clientEndpoint, members: platform.etcd.plan.members, quorum: platform.etcd.plan.quorum, faultTolerance: platform.etcd.plan.faultTolerance }
             : undefined,

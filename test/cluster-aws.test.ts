@@ -95,7 +95,8 @@ describe("EKS (aws-prod stack)", () => {
 
     it("parents every cloud resource to the cluster component and uses the explicit provider for Kubernetes", () => {
         const cluster = run.recorder.get(CLUSTER, "paas-cluster");
-        const cloud = run.recorder.resources.filter((r) => r.type.startsWith("aws:"));
+        const cloud = run.recorder.resources.filter((r) => r.type.startsWith("aws:") && r.name.startsWith("paas-cluster-"));
+        expect(cloud.length).toBeGreaterThan(40);
         expect(cloud.every((r) => r.parent === cluster.urn)).toBe(true);
         const k8s = run.recorder.resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes");
         expect(k8s.length).toBeGreaterThan(0);

@@ -36,7 +36,7 @@ describe("stack config validation", () => {
 
     const cases: [string, Record<string, unknown>, string][] = [
         ["unknown cloud", { "paas:cloud": "digitalocean" }, 'paas:cloud must be one of "aws", "gcp", "azure", "local"'],
-        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd'],
+        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access'],
         ["typo in a cluster key", aws({ nodepools: [] }), 'paas:cluster.nodepools is not a known key (did you mean "nodePools"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local'],
         ["min > max", aws({ nodePools: [pool(), pool({ name: "apps", minNodes: 5, maxNodes: 2 })] }), "paas:cluster.nodePools[1].maxNodes must be >= minNodes (5)"],
         ["wrong type", aws({ nodePools: [pool({ maxNodes: "many" })] }), "paas:cluster.nodePools[0].maxNodes must be an integer from 1 to 1000"],
@@ -72,6 +72,17 @@ describe("stack config validation", () => {
         ["bad path", { "paas:services": [{ name: "a", image: "nginx:1.27", port: 8080 }], "paas:routes": [{ name: "r", matches: [{ path: "api" }], backends: [{ service: "a" }] }] }, 'paas:routes[0].matches[0].path must start with "/"'],
         ["issuer without cert-manager", { "paas:gateway": { certManagerClusterIssuer: "letsencrypt" } }, "paas:gateway.certManagerClusterIssuer needs cert-manager: set paas:addons.certManager: true"],
         ["unknown gateway controller", { "paas:addons": { gatewayController: "nginx" } }, 'paas:addons.gatewayController must be one of "envoy", "gke", "none"'],
+        ["even etcd", { "paas:etcd": { members: 4 } }, "paas:etcd.members must be an odd number from 3 to 7 (2f+1 members tolerate f failures)"],
+        ["single etcd member", { "paas:etcd": { members: 1 } }, "paas:etcd.members must be 3 to 7; a single member has no fault tolerance (set allowSingleMember: true for development)"],
+        ["etcd too large", { "paas:etcd": { members: 9 } }, "paas:etcd.members must be an odd number from 3 to 7 (2f+1 members tolerate f failures)"],
+        ["unknown RBAC resource", { "paas:access": { rules: [{ name: "r", subjects: [{ kind: "Group", name: "g" }], resources: ["widgets"], permission: "read" }] } }, "paas:access.rules[0].resources[0] must be one of " + "pods, services, configmaps, secrets, serviceaccounts, persistentvolumeclaims, events, endpoints, namespaces, nodes, persistentvolumes, deployments, statefulsets, daemonsets, replicasets, jobs, cronjobs, horizontalpodautoscalers, poddisruptionbudgets, networkpolicies, ingresses, httproutes, gateways, leases"],
+        ["unknown permission", { "paas:access": { rules: [{ name: "r", subjects: [{ kind: "Group", name: "g" }], resources: ["pods"], permission: "owner" }] } }, 'paas:access.rules[0].permission must be one of "read", "write", "admin"'],
+        ["ServiceAccount without namespace", { "paas:access": { rules: [{ name: "r", subjects: [{ kind: "ServiceAccount", name: "ci" }], resources: ["pods"], permission: "read" }] } }, "paas:access.rules[0].subjects[0].namespace is required for a ServiceAccount"],
+        ["wildcard IAM action", { ...aws({}), "paas:services": [{ name: "web", image: "nginx:1.27" }], "paas:access": { workloadIdentities: [{ service: "web", aws: { actions: ["s3:*"], resources: ["arn:aws:s3:::b/*"] } }] } }, "paas:access.workloadIdentities[0].aws.actions[0] must name one action (no wildcards), e.g. s3:GetObject"],
+        ["write on every resource", { ...aws({}), "paas:services": [{ name: "web", image: "nginx:1.27" }], "paas:access": { workloadIdentities: [{ service: "web", aws: { actions: ["s3:PutObject"], resources: ["*"] } }] } }, 'paas:access.workloadIdentities[0].aws.resources[0] must be an ARN: "*" is only allowed when every action is read-only'],
+        ["grant for another cloud", { ...aws({}), "paas:services": [{ name: "web", image: "nginx:1.27" }], "paas:access": { workloadIdentities: [{ service: "web", gcp: { roles: ["roles/storage.objectViewer"] } }] } }, 'paas:access.workloadIdentities[0].gcp is only allowed when the cloud is "gcp" (the cloud is "aws")'],
+        ["GCP owner role", { "gcp:project": "p", "gcp:region": "r", "paas:cloud": "gcp", "paas:services": [{ name: "web", image: "nginx:1.27" }], "paas:access": { workloadIdentities: [{ service: "web", gcp: { roles: ["roles/owner"] } }] } }, "paas:access.workloadIdentities[0].gcp.roles[0] is far broader than a workload needs; grant a predefined or custom role"],
+        ["identity of an unknown service", { ...aws({}), "paas:access": { workloadIdentities: [{ service: "ghost", aws: { actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] } }] } }, "paas:access.workloadIdentities[0].service must name a service of paas:services"],
         ["bad namespace", { "paas:namespace": "Apps!" }, "paas:namespace must be a DNS label (lowercase letters, digits, '-'; at most 63)"],
     ];
 

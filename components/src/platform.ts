@@ -4,10 +4,12 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AccessControl, type WorkloadIdentityArgs } from "./accessControl";
 import { type AddonsArgs, installAddons } from "./addons";
 import { EtcdQuorum, type EtcdQuorumArgs } from "./etcdQuorum";
 import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
+import type { AclRule, AclSubject } from "./planners/acl";
 import type { KubernetesClusterArgs } from "./planners/cluster";
 import { DEFAULT_KUBERNETES_VERSION } from "./planners/cluster";
 import { type GatewayController, callersOf, checkPlatform, defaultGatewayController, planGatewayController } from "./planners/platform";
@@ -68,6 +70,20 @@ export interface PlatformArgs {
     addons?: AddonsArgs;
     /** An etcd quorum in the platform namespace. @default - none */
     etcd?: PlatformEtcdArgs;
+    /** Access model: RBAC rules and workload identities of platform services. @default - none */
+    access?: PlatformAccessArgs;
+}
+
+export interface PlatformWorkloadIdentityArgs extends Omit<WorkloadIdentityArgs, "namespace" | "serviceAccount"> {
+    /** The platform service whose ServiceAccount gets the cloud identity. */
+    service: string;
+}
+
+export interface PlatformAccessArgs {
+    rules?: AclRule[];
+    workloadIdentities?: PlatformWorkloadIdentityArgs[];
+    /** BREAK GLASS: subjects bound to cluster-admin (flagged by the policy pack). @default [] */
+    breakGlassClusterAdmins?: AclSubject[];
 }
 
 export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
@@ -99,6 +115,7 @@ export class Platform extends pulumi.ComponentResource {
     /** Gateway controller in use. */
     readonly gatewayController: GatewayController;
     readonly etcd?: EtcdQuorum;
+    readonly access?: AccessControl;
     /** Autoscaling warnings (clusters without per-direction HPA tolerance). */
     readonly warnings: string[] = [];
 
@@ -143,6 +160,22 @@ export class Platform extends pulumi.ComponentResource {
             }, { ...k8sOpts, dependsOn: addons });
         }
 
+        if (args.access) {
+            const c = this.cluster;
+            this.access = new AccessControl(`${name}-access`, {
+                cloud: args.cluster.cloud,
+                rules: args.access.rules,
+                breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
+                workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...grant }) => ({ ...grant, namespace: appNamespace, serviceAccount: service })),
+                clusterName: c.plan.clusterName,
+                oidcProviderArn: c.oidcProviderArn as pulumi.Output<string>,
+                oidcIssuerUrl: c.oidcIssuerUrl as pulumi.Output<string>,
+                gcpProject: c.workloadIdentityPool.apply((p) => (p ?? "").replace(/\.svc\.id\.goog$/, "")),
+                azureResourceGroupName: c.resourceGroupName as pulumi.Output<string>,
+                azureLocation: c.plan.azure?.location,
+            }, { ...k8sOpts, dependsOn: [ns] });
+        }
+
         const callers = callersOf(services);
         const ports = new Map(services.map((s) => [s.name, s.port]));
         for (const s of services) {
@@ -155,6 +188,8 @@ export class Platform extends pulumi.ComponentResource {
                 exposeToGateway: routes.some((r) => r.backends.some((b) => b.service === svcName)),
                 allowFrom: callers.get(svcName),
                 calls: (calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
+                serviceAccountAnnotations: this.access?.serviceAccountAnnotations[`${appNamespace}/${svcName}`],
+                podLabels: this.access?.podLabels[`${appNamespace}/${svcName}`],
             }, k8sOpts);
             this.services[svcName] = service;
             if (service.autoscaling.warning) this.warnings.push(`${svcName}: ${service.autoscaling.warning}`);

@@ -56,6 +56,8 @@ export interface ServiceArgs {
     runAsUser?: number;
     /** Mount a service-account token (only for workloads that call the Kubernetes API). @default false */
     automountServiceAccountToken?: boolean;
+    /** Extra pod labels (e.g. azure.workload.identity/use). @default {} */
+    podLabels?: Record<string, string>;
     /** Annotations of the ServiceAccount (workload identity bindings). @default {} */
     serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** The scaling band and replica range. @default 2–10 replicas, up above 80 %, down below 30 % */
@@ -109,7 +111,7 @@ export class Service extends pulumi.ComponentResource {
                 revisionHistoryLimit: 5,
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
                 template: {
-                    metadata: { labels },
+                    metadata: { labels: { ...args.podLabels, ...labels } },
                     spec: {
                         serviceAccountName: sa.metadata.name,
                         automountServiceAccountToken: args.automountServiceAccountToken ?? false,

@@ -1,4 +1,5 @@
 /** AWS policies: EKS control plane and nodes, IAM documents. */
+import { READ_ONLY_ACTION } from "../../components/src/planners/iam";
 import { asArray, cloudName, jsonDoc, resourcePolicy } from "./policy";
 
 const EKS = "aws:eks/cluster:Cluster";
@@ -58,8 +59,6 @@ export const eksImdsv2 = resourcePolicy({
     },
 });
 
-/** Read-only IAM actions: a "*" resource is acceptable with these only. */
-const READ_ONLY = /^[a-z0-9-]+:(Get|List|Describe|BatchGet|Head|Lookup|Search|Select|Query|Scan|View)[A-Za-z0-9]*$/;
 
 /** Problems of a policy document's Allow statements. */
 export function iamDocumentProblems(doc: any): string[] {
@@ -71,7 +70,7 @@ export function iamDocumentProblems(doc: any): string[] {
         if (wild.length) out.push(`Statement[${i}].Action has ${wild.join(", ")}; list the actions needed`);
         if (s.NotAction) out.push(`Statement[${i}] uses NotAction with Allow; list the allowed actions`);
         const resources = asArray<string>(s.Resource);
-        const writes = actions.filter((a) => !READ_ONLY.test(a) && !wild.includes(a));
+        const writes = actions.filter((a) => !READ_ONLY_ACTION.test(a) && !wild.includes(a));
         if (resources.includes("*") && writes.length) out.push(`Statement[${i}].Resource is "*" for write actions (${writes.join(", ")}); scope it to ARNs`);
     });
     return out;

@@ -64,3 +64,32 @@ export const GKE_NODE_ROLES = [
     "roles/autoscaling.metricsWriter",
     "roles/artifactregistry.reader",
 ] as const;
+
+/** Read-only AWS actions: only these may be granted on resource "*". */
+export const READ_ONLY_ACTION = /^[a-z0-9-]+:(Get|List|Describe|BatchGet|Head|Lookup|Search|Select|Query|Scan|View)[A-Za-z0-9]*$/;
+const AWS_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+
+/** Why a workload's AWS grant is not least-privilege, or [] when it is. */
+export function awsGrantProblems(actions: readonly string[], resources: readonly string[]): { field: "actions" | "resources"; index: number; value: string; message: string }[] {
+    const out: { field: "actions" | "resources"; index: number; value: string; message: string }[] = [];
+    actions.forEach((a, i) => {
+        if (a === "*" || a.endsWith(":*") || a.includes("*")) out.push({ field: "actions", index: i, value: a, message: "must name one action (no wildcards), e.g. s3:GetObject" });
+        else if (!AWS_ACTION.test(a)) out.push({ field: "actions", index: i, value: a, message: "must be an IAM action such as s3:GetObject" });
+    });
+    resources.forEach((r, i) => {
+        if (r === "*" && actions.some((a) => !READ_ONLY_ACTION.test(a)))
+            out.push({ field: "resources", index: i, value: r, message: 'must be an ARN: "*" is only allowed when every action is read-only' });
+        else if (r !== "*" && !r.startsWith("arn:")) out.push({ field: "resources", index: i, value: r, message: "must be an ARN (arn:aws:…)" });
+    });
+    return out;
+}
+
+/** Least-privilege identity policy of one workload. */
+export function awsGrantPolicy(actions: readonly string[], resources: readonly string[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: [...actions], Resource: [...resources] }] };
+}
+
+/** Basic roles that grant (nearly) everything in a project. */
+export const GCP_FORBIDDEN_ROLES = ["roles/owner", "roles/editor", "roles/iam.securityAdmin", "roles/resourcemanager.projectIamAdmin"] as const;
+/** Azure built-in roles too broad for a workload: Owner, Contributor, User Access Administrator. */
+export const AZURE_FORBIDDEN_ROLES = ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"] as const;

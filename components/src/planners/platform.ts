@@ -2,6 +2,7 @@
 import type { PlatformArgs } from "../platform";
 import { Problems } from "../validation";
 import type { Cloud } from "./cluster";
+import { checkAccess } from "./access";
 import { checkEtcd } from "./etcd";
 import { checkRoute } from "./route";
 import { checkService } from "./service";
@@ -96,6 +97,17 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
             problems.add(`${at("etcd")}.name`, etcdName, `clashes with a service of ${at("services")}; pick another name`);
         if (args.etcd.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
             problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
+    }
+    if (args.access) {
+        checkAccess({
+            cloud: args.cluster.cloud,
+            rules: args.access.rules,
+            breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
+            workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...g }) => ({ ...g, namespace: "x", serviceAccount: service })),
+        }, at("access"), problems);
+        (args.access.workloadIdentities ?? []).forEach((w, i) => {
+            if (!byName.has(w.service)) problems.add(`${at("access")}.workloadIdentities[${i}].service`, w.service, `must name a service of ${at("services")}`);
+        });
     }
     return problems;
 }

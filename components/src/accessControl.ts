@@ -1,0 +1,195 @@
+/**
+ * `paas:index:AccessControl`: one access model compiled to Kubernetes RBAC, and workload
+ * identities compiled to least-privilege cloud IAM (IRSA, GKE Workload Identity, Azure workload
+ * identity), with the ServiceAccount annotations that bind them.
+ */
+import * as aws from "@pulumi/aws";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as gcp from "@pulumi/gcp";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { type AccessMatrix, type AclRule, type AclSubject, compileAcl } from "./planners/acl";
+import type { Cloud } from "./planners/cluster";
+import { checkAccess } from "./planners/access";
+import { awsGrantPolicy, irsaTrustPolicy } from "./planners/iam";
+import { MANAGED_BY } from "./planners/workload";
+import { Problems } from "./validation";
+
+export interface AwsGrantArgs {
+    /** IAM actions, each named (no wildcards). */
+    actions: string[];
+    /** Resource ARNs ("*" only when every action is read-only). */
+    resources: string[];
+}
+
+export interface GcpGrantArgs {
+    /** Project roles for the workload's Google service account (never owner/editor). */
+    roles: string[];
+}
+
+export interface AzureRoleArgs {
+    /** Built-in or custom role definition GUID. */
+    roleDefinitionId: string;
+    /** Scope: a resource, resource group or subscription ID. */
+    scope: string;
+}
+
+export interface AzureGrantArgs {
+    roles: AzureRoleArgs[];
+}
+
+export interface WorkloadIdentityArgs {
+    /** Namespace of the Kubernetes ServiceAccount. */
+    namespace: string;
+    /** Name of the Kubernetes ServiceAccount. */
+    serviceAccount: string;
+    /** AWS permissions (cloud aws). @default - none */
+    aws?: AwsGrantArgs;
+    /** GCP permissions (cloud gcp). @default - none */
+    gcp?: GcpGrantArgs;
+    /** Azure permissions (cloud azure). @default - none */
+    azure?: AzureGrantArgs;
+}
+
+export interface AccessControlArgs {
+    /** Cloud of the cluster, which decides the IAM side of workload identities. */
+    cloud: Cloud;
+    /** Kubernetes access rules. @default [] */
+    rules?: AclRule[];
+    /** Cloud permissions for Kubernetes service accounts. @default [] */
+    workloadIdentities?: WorkloadIdentityArgs[];
+    /** BREAK GLASS: subjects bound to cluster-admin. The policy pack flags this binding on purpose. @default [] */
+    breakGlassClusterAdmins?: AclSubject[];
+    /** Prefix of the Role and binding names. @default paas */
+    prefix?: string;
+    /** Cluster name, used to name cloud identities. */
+    clusterName: string;
+    /** AWS: ARN of the cluster's IAM OIDC provider. */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** AWS/Azure: issuer URL of the cluster's service-account tokens. */
+    oidcIssuerUrl?: pulumi.Input<string>;
+    /** GCP: project of the workload identity pool. */
+    gcpProject?: pulumi.Input<string>;
+    /** Azure: resource group and location for the user-assigned identities. */
+    azureResourceGroupName?: pulumi.Input<string>;
+    azureLocation?: pulumi.Input<string>;
+}
+
+export class AccessControl extends pulumi.ComponentResource {
+    /** Who can do what: subject → scope/resource → verbs. */
+    readonly matrix: AccessMatrix;
+    /** ServiceAccount annotations per `namespace/name`, binding each to its cloud identity. */
+    readonly serviceAccountAnnotations: Record<string, pulumi.Output<Record<string, string>>> = {};
+    /** Pod labels a workload identity needs (Azure), per `namespace/name`. */
+    readonly podLabels: Record<string, Record<string, string>> = {};
+
+    constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = new Problems();
+        checkAccess(args, "args", problems);
+        problems.throwIfAny(`AccessControl "${name}" arguments`);
+        super("paas:index:AccessControl", name, {}, opts);
+        const child = { parent: this };
+        const compiled = compileAcl(args.rules ?? [], args.prefix ?? "paas");
+        this.matrix = compiled.matrix;
+        const labels = { ...MANAGED_BY };
+
+        for (const role of compiled.roles) {
+            const meta = { name: role.name, namespace: role.namespace, labels };
+            if (role.kind === "Role") new k8s.rbac.v1.Role(`${name}-${role.name}`, { metadata: meta, rules: role.rules }, child);
+            else new k8s.rbac.v1.ClusterRole(`${name}-${role.name}`, { metadata: meta, rules: role.rules }, child);
+        }
+        for (const b of compiled.bindings) {
+            const meta = { name: b.name, namespace: b.namespace, labels };
+            if (b.kind === "RoleBinding") new k8s.rbac.v1.RoleBinding(`${name}-${b.name}-binding`, { metadata: meta, roleRef: b.roleRef, subjects: b.subjects }, child);
+            else new k8s.rbac.v1.ClusterRoleBinding(`${name}-${b.name}-binding`, { metadata: meta, roleRef: b.roleRef, subjects: b.subjects }, child);
+        }
+        const breakGlass = args.breakGlassClusterAdmins ?? [];
+        if (breakGlass.length > 0) {
+            pulumi.log.warn(`${name}: BREAK GLASS binding of ${breakGlass.length} subject(s) to cluster-admin is declared`, this);
+            new k8s.rbac.v1.ClusterRoleBinding(`${name}-break-glass-cluster-admin`, {
+                metadata: { name: `${args.prefix ?? "paas"}-break-glass-cluster-admin`, labels: { ...labels, "paas.dev/break-glass": "true" } },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+                subjects: breakGlass.map((s) => (s.kind === "ServiceAccount" ? { kind: s.kind, name: s.name, namespace: s.namespace } : { kind: s.kind, name: s.name, apiGroup: "rbac.authorization.k8s.io" })),
+            }, child);
+        }
+
+        for (const w of args.workloadIdentities ?? []) {
+            const key = `${w.namespace}/${w.serviceAccount}`;
+            const id = `${name}-${w.namespace}-${w.serviceAccount}`;
+            if (w.aws) this.serviceAccountAnnotations[key] = this.irsa(id, args, w, w.aws);
+            else if (w.gcp) this.serviceAccountAnnotations[key] = this.gkeIdentity(id, args, w, w.gcp);
+            else if (w.azure) {
+                this.serviceAccountAnnotations[key] = this.azureIdentity(id, args, w, w.azure);
+                this.podLabels[key] = { "azure.workload.identity/use": "true" };
+            }
+        }
+        this.registerOutputs({ matrix: this.matrix });
+    }
+
+    /** AWS IRSA: a role only this service account of this cluster can assume, with exactly the listed actions. */
+    private irsa(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AwsGrantArgs): pulumi.Output<Record<string, string>> {
+        if (!args.oidcProviderArn || !args.oidcIssuerUrl) throw new Error(`${id}: an IRSA role needs oidcProviderArn and oidcIssuerUrl (from KubernetesCluster)`);
+        const role = new aws.iam.Role(id, {
+            assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuerUrl]).apply(([arn, url]) =>
+                JSON.stringify(irsaTrustPolicy(arn, url, w.namespace, w.serviceAccount))),
+            inlinePolicies: [{ name: "workload", policy: JSON.stringify(awsGrantPolicy(grant.actions, grant.resources)) }],
+            tags: { "paas:cluster": args.clusterName, "paas:service-account": `${w.namespace}/${w.serviceAccount}` },
+        }, { parent: this });
+        return role.arn.apply((arn): Record<string, string> => ({ "eks.amazonaws.com/role-arn": arn }));
+    }
+
+    /** GKE Workload Identity: a Google service account only this KSA may impersonate, with the listed roles. */
+    private gkeIdentity(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: GcpGrantArgs): pulumi.Output<Record<string, string>> {
+        if (!args.gcpProject) throw new Error(`${id}: a GKE workload identity needs gcpProject`);
+        const gsa = new gcp.serviceaccount.Account(id, {
+            project: args.gcpProject,
+            accountId: gsaAccountId(args.clusterName, w.serviceAccount),
+            displayName: `${w.namespace}/${w.serviceAccount} on ${args.clusterName}`,
+        }, { parent: this });
+        new gcp.serviceaccount.IAMMember(`${id}-wi`, {
+            serviceAccountId: gsa.name,
+            role: "roles/iam.workloadIdentityUser",
+            member: pulumi.interpolate`serviceAccount:${args.gcpProject}.svc.id.goog[${w.namespace}/${w.serviceAccount}]`,
+        }, { parent: this });
+        for (const role of grant.roles) {
+            new gcp.projects.IAMMember(`${id}-${role.split("/").pop()}`, { project: args.gcpProject, role, member: pulumi.interpolate`serviceAccount:${gsa.email}` }, { parent: this });
+        }
+        return gsa.email.apply((email): Record<string, string> => ({ "iam.gke.io/gcp-service-account": email }));
+    }
+
+    /** Azure workload identity: a user-assigned identity federated with exactly this KSA, with the listed roles. */
+    private azureIdentity(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AzureGrantArgs): pulumi.Output<Record<string, string>> {
+        if (!args.azureResourceGroupName || !args.oidcIssuerUrl) throw new Error(`${id}: an Azure workload identity needs azureResourceGroupName and oidcIssuerUrl`);
+        const identity = new managedidentity.UserAssignedIdentity(id, { resourceGroupName: args.azureResourceGroupName, location: args.azureLocation }, { parent: this });
+        new managedidentity.FederatedIdentityCredential(`${id}-federation`, {
+            resourceGroupName: args.azureResourceGroupName,
+            resourceName: identity.name,
+            issuer: args.oidcIssuerUrl,
+            subject: `system:serviceaccount:${w.namespace}:${w.serviceAccount}`,
+            audiences: ["api://AzureADTokenExchange"],
+        }, { parent: this });
+        const client = authorization.getClientConfigOutput({ parent: this });
+        grant.roles.forEach((r, i) => {
+            new authorization.RoleAssignment(`${id}-role-${i}`, {
+                principalId: identity.principalId,
+                principalType: "ServicePrincipal",
+                roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${r.roleDefinitionId}`,
+                scope: r.scope,
+            }, { parent: this });
+        });
+        return identity.clientId.apply((clientId): Record<string, string> => ({ "azure.workload.identity/client-id": clientId }));
+    }
+}
+
+/** Google service account IDs: 6–30 characters, lowercase, start with a letter. */
+export function gsaAccountId(clusterName: string, serviceAccount: string): string {
+    const raw = `${clusterName}-${serviceAccount}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    return raw.length <= 30 ? raw : `${raw.slice(0, 23)}-${hash(raw)}`;
+}
+
+function hash(s: string): string {
+    let h = 0;
+    for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    return h.toString(36).slice(0, 6).padStart(6, "0");
+}

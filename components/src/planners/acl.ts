@@ -1,0 +1,180 @@
+/**
+ * The access model ACL(U, R) = P: subjects × Kubernetes resources → read | write | admin, compiled
+ * to RBAC Roles/ClusterRoles and bindings with explicit verbs, resources and API groups (never
+ * "*"), plus the effective-permission matrix reviewers read. Pure.
+ */
+import { Problems } from "../validation";
+import { DNS_1035 } from "./workload";
+
+export const Permission = { Read: "read", Write: "write", Admin: "admin" } as const;
+export type Permission = (typeof Permission)[keyof typeof Permission];
+export const PERMISSIONS: readonly Permission[] = Object.values(Permission);
+
+export const SubjectKind = { User: "User", Group: "Group", ServiceAccount: "ServiceAccount" } as const;
+export type SubjectKind = (typeof SubjectKind)[keyof typeof SubjectKind];
+export const SUBJECT_KINDS: readonly SubjectKind[] = Object.values(SubjectKind);
+
+export interface AclSubject {
+    kind: SubjectKind;
+    name: string;
+    /** Namespace of a ServiceAccount (required for that kind only). */
+    namespace?: string;
+}
+
+export interface AclRule {
+    /** Rule name; names the Role and the binding. */
+    name: string;
+    subjects: AclSubject[];
+    /** Kubernetes resource kinds (plural, lowercase), e.g. deployments, pods, configmaps. */
+    resources: string[];
+    /** Namespace the rule applies in. @default - cluster-wide (ClusterRole) */
+    namespace?: string;
+    permission: Permission;
+}
+
+/** API group of each resource the model knows, and the subresources admin adds. */
+export const RESOURCES: Readonly<Record<string, { group: string; admin: readonly string[]; namespaced: boolean }>> = {
+    pods: { group: "", admin: ["pods/log", "pods/exec", "pods/portforward"], namespaced: true },
+    services: { group: "", admin: [], namespaced: true },
+    configmaps: { group: "", admin: [], namespaced: true },
+    secrets: { group: "", admin: [], namespaced: true },
+    serviceaccounts: { group: "", admin: [], namespaced: true },
+    persistentvolumeclaims: { group: "", admin: [], namespaced: true },
+    events: { group: "", admin: [], namespaced: true },
+    endpoints: { group: "", admin: [], namespaced: true },
+    namespaces: { group: "", admin: [], namespaced: false },
+    nodes: { group: "", admin: [], namespaced: false },
+    persistentvolumes: { group: "", admin: [], namespaced: false },
+    deployments: { group: "apps", admin: ["deployments/scale"], namespaced: true },
+    statefulsets: { group: "apps", admin: ["statefulsets/scale"], namespaced: true },
+    daemonsets: { group: "apps", admin: [], namespaced: true },
+    replicasets: { group: "apps", admin: [], namespaced: true },
+    jobs: { group: "batch", admin: [], namespaced: true },
+    cronjobs: { group: "batch", admin: [], namespaced: true },
+    horizontalpodautoscalers: { group: "autoscaling", admin: [], namespaced: true },
+    poddisruptionbudgets: { group: "policy", admin: [], namespaced: true },
+    networkpolicies: { group: "networking.k8s.io", admin: [], namespaced: true },
+    ingresses: { group: "networking.k8s.io", admin: [], namespaced: true },
+    httproutes: { group: "gateway.networking.k8s.io", admin: [], namespaced: true },
+    gateways: { group: "gateway.networking.k8s.io", admin: [], namespaced: true },
+    leases: { group: "coordination.k8s.io", admin: [], namespaced: true },
+};
+
+/** Verbs per permission. Each level includes the one below it. */
+export const VERBS: Readonly<Record<Permission, readonly string[]>> = {
+    read: ["get", "list", "watch"],
+    write: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    admin: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
+};
+/** Verbs admin gets on the subresources (logs, exec, scale…). */
+export const SUBRESOURCE_VERBS = ["get", "create", "update", "patch"] as const;
+
+export interface PolicyRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+}
+
+export interface RoleSpec {
+    kind: "Role" | "ClusterRole";
+    name: string;
+    namespace?: string;
+    rules: PolicyRule[];
+}
+
+export interface BindingSpec {
+    kind: "RoleBinding" | "ClusterRoleBinding";
+    name: string;
+    namespace?: string;
+    roleRef: { apiGroup: "rbac.authorization.k8s.io"; kind: "Role" | "ClusterRole"; name: string };
+    subjects: { kind: SubjectKind; name: string; namespace?: string; apiGroup?: string }[];
+}
+
+/** `User:alice`, `Group:devs`, `ServiceAccount:ci/deployer`. */
+export function subjectKey(s: AclSubject): string {
+    return s.kind === "ServiceAccount" ? `ServiceAccount:${s.namespace}/${s.name}` : `${s.kind}:${s.name}`;
+}
+
+/** `apps/deployments`, or `cluster/nodes` for a cluster-wide grant. */
+export function scopeKey(namespace: string | undefined, resource: string): string {
+    return `${namespace ?? "cluster"}/${resource}`;
+}
+
+/** subject → scope/resource → sorted verbs. */
+export type AccessMatrix = Record<string, Record<string, string[]>>;
+
+export interface CompiledAcl {
+    roles: RoleSpec[];
+    bindings: BindingSpec[];
+    matrix: AccessMatrix;
+}
+
+export function checkAcl(rules: readonly AclRule[], path: string, problems: Problems): void {
+    const names = new Set<string>();
+    rules.forEach((r, i) => {
+        const at = `${path}[${i}]`;
+        if (!DNS_1035.test(r.name)) problems.add(`${at}.name`, r.name, "must be a DNS-1035 label (lowercase letters, digits, '-')");
+        else if (names.has(r.name)) problems.add(`${at}.name`, r.name, "must be unique among the rules");
+        names.add(r.name);
+        if (!PERMISSIONS.includes(r.permission)) problems.add(`${at}.permission`, r.permission, `must be one of ${PERMISSIONS.map((p) => `"${p}"`).join(", ")}`);
+        if (r.subjects.length === 0) problems.add(`${at}.subjects`, r.subjects, "must list at least one subject");
+        r.subjects.forEach((s, j) => {
+            if (!SUBJECT_KINDS.includes(s.kind)) problems.add(`${at}.subjects[${j}].kind`, s.kind, `must be one of ${SUBJECT_KINDS.join(", ")}`);
+            if (!s.name || s.name.includes("*")) problems.add(`${at}.subjects[${j}].name`, s.name, "must name one subject (no wildcards)");
+            if (s.kind === "ServiceAccount" && !s.namespace) problems.add(`${at}.subjects[${j}].namespace`, s.namespace, "is required for a ServiceAccount");
+            if (s.kind !== "ServiceAccount" && s.namespace !== undefined) problems.add(`${at}.subjects[${j}].namespace`, s.namespace, "is only for ServiceAccounts");
+        });
+        if (r.resources.length === 0) problems.add(`${at}.resources`, r.resources, "must list at least one resource");
+        r.resources.forEach((res, j) => {
+            const known = RESOURCES[res];
+            if (!known) problems.add(`${at}.resources[${j}]`, res, `must be one of ${Object.keys(RESOURCES).join(", ")}`);
+            else if (!known.namespaced && r.namespace !== undefined) problems.add(`${at}.resources[${j}]`, res, "is cluster-scoped: grant it in a rule without a namespace");
+        });
+        if (r.namespace !== undefined && !DNS_1035.test(r.namespace)) problems.add(`${at}.namespace`, r.namespace, "must be a namespace name");
+    });
+}
+
+/** RBAC rules of one ACL rule: one PolicyRule per API group, explicit everything. */
+function policyRules(resources: readonly string[], permission: Permission): PolicyRule[] {
+    const byGroup = new Map<string, string[]>();
+    for (const r of [...new Set(resources)].sort()) {
+        const g = RESOURCES[r].group;
+        byGroup.set(g, [...(byGroup.get(g) ?? []), r]);
+    }
+    const out: PolicyRule[] = [];
+    for (const [group, res] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
+        out.push({ apiGroups: [group], resources: res, verbs: [...VERBS[permission]] });
+        const subs = permission === "admin" ? res.flatMap((r) => RESOURCES[r].admin) : [];
+        if (subs.length) out.push({ apiGroups: [group], resources: subs, verbs: [...SUBRESOURCE_VERBS] });
+    }
+    return out;
+}
+
+/** Compiles validated rules. Names: `<prefix>-<rule>` for both the role and its binding. */
+export function compileAcl(rules: readonly AclRule[], prefix = "paas"): CompiledAcl {
+    const roles: RoleSpec[] = [];
+    const bindings: BindingSpec[] = [];
+    const matrix: AccessMatrix = {};
+    for (const r of rules) {
+        const cluster = r.namespace === undefined;
+        const name = `${prefix}-${r.name}`;
+        roles.push({ kind: cluster ? "ClusterRole" : "Role", name, namespace: r.namespace, rules: policyRules(r.resources, r.permission) });
+        bindings.push({
+            kind: cluster ? "ClusterRoleBinding" : "RoleBinding",
+            name,
+            namespace: r.namespace,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: cluster ? "ClusterRole" : "Role", name },
+            subjects: r.subjects.map((s) => (s.kind === "ServiceAccount"
+                ? { kind: s.kind, name: s.name, namespace: s.namespace }
+                : { kind: s.kind, name: s.name, apiGroup: "rbac.authorization.k8s.io" })),
+        });
+        for (const s of r.subjects) {
+            const row = (matrix[subjectKey(s)] ??= {});
+            for (const res of r.resources) {
+                const k = scopeKey(r.namespace, res);
+                row[k] = [...new Set([...(row[k] ?? []), ...VERBS[r.permission]])].sort();
+            }
+        }
+    }
+    return { roles, bindings, matrix };
+}

@@ -1,0 +1,176 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type AclRule, type BindingSpec, PERMISSIONS, RESOURCES, type RoleSpec, SUBJECT_KINDS, VERBS, compileAcl, scopeKey, subjectKey } from "../components/src/planners/acl";
+import { evaluate } from "../policies/src/run";
+import { FAKE } from "./harness/mocks";
+import { runStack } from "./harness/stacks";
+
+/**
+ * An independent RBAC evaluator, written from the Kubernetes authorization rules: a subject may
+ * do `verb` on `resource` in `namespace` when a RoleBinding in that namespace or any
+ * ClusterRoleBinding names it and the bound role has a rule whose apiGroups, resources and verbs
+ * all contain the request's.
+ */
+function allowedVerbs(roles: RoleSpec[], bindings: BindingSpec[], subject: string, namespace: string | undefined, resource: string): string[] {
+    const group = RESOURCES[resource].group;
+    const verbs = new Set<string>();
+    for (const b of bindings) {
+        if (b.kind === "RoleBinding" && b.namespace !== namespace) continue;
+        const names = b.subjects.map((s) => (s.kind === "ServiceAccount" ? `ServiceAccount:${s.namespace}/${s.name}` : `${s.kind}:${s.name}`));
+        if (!names.includes(subject)) continue;
+        const role = roles.find((r) => r.kind === b.roleRef.kind && r.name === b.roleRef.name && (r.kind === "ClusterRole" || r.namespace === b.namespace));
+        for (const rule of role?.rules ?? []) {
+            if (rule.apiGroups.includes(group) && rule.resources.includes(resource)) for (const v of rule.verbs) verbs.add(v);
+        }
+    }
+    return [...verbs].sort();
+}
+
+/** Effective verbs according to the matrix: the namespace's row plus cluster-wide grants. */
+function matrixVerbs(matrix: Record<string, Record<string, string[]>>, subject: string, namespace: string | undefined, resource: string): string[] {
+    const row = matrix[subject] ?? {};
+    const own = namespace === undefined ? [] : row[scopeKey(namespace, resource)] ?? [];
+    return [...new Set([...own, ...(row[scopeKey(undefined, resource)] ?? [])])].sort();
+}
+
+const rule = (over: Partial<AclRule>): AclRule => ({ name: "r", subjects: [{ kind: "Group", name: "devs" }], resources: ["deployments"], namespace: "apps", permission: "read", ...over });
+
+describe("ACL → RBAC", () => {
+    it("compiles each permission level to exact verbs", () => {
+        const read = compileAcl([rule({ permission: "read", resources: ["deployments", "pods"] })]);
+        expect(read.roles).toEqual([{ kind: "Role", name: "paas-r", namespace: "apps", rules: [
+            { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+        ] }]);
+        expect(read.bindings).toEqual([{
+            kind: "RoleBinding", name: "paas-r", namespace: "apps",
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "paas-r" },
+            subjects: [{ kind: "Group", name: "devs", apiGroup: "rbac.authorization.k8s.io" }],
+        }]);
+        expect(compileAcl([rule({ permission: "write" })]).roles[0].rules).toEqual([
+            { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+        ]);
+        expect(compileAcl([rule({ permission: "admin", resources: ["deployments", "pods"] })]).roles[0].rules).toEqual([
+            { apiGroups: [""], resources: ["pods"], verbs: [...VERBS.admin] },
+            { apiGroups: [""], resources: ["pods/log", "pods/exec", "pods/portforward"], verbs: ["get", "create", "update", "patch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], verbs: [...VERBS.admin] },
+            { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "create", "update", "patch"] },
+        ]);
+        const cluster = compileAcl([rule({ namespace: undefined, resources: ["nodes"], subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "cicd" }] })]);
+        expect(cluster.roles[0].kind).toBe("ClusterRole");
+        expect(cluster.bindings[0]).toMatchObject({ kind: "ClusterRoleBinding", subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "cicd" }] });
+        expect(cluster.matrix).toEqual({ "ServiceAccount:cicd/ci": { "cluster/nodes": ["get", "list", "watch"] } });
+    });
+
+    const subject = fc.record({ kind: fc.constantFrom(...SUBJECT_KINDS), name: fc.constantFrom("a", "b", "c") })
+        .map((s) => (s.kind === "ServiceAccount" ? { ...s, namespace: "ns1" } : s));
+    const namespaced = Object.keys(RESOURCES).filter((r) => RESOURCES[r].namespaced);
+    const acl = fc.array(fc.record({
+        subjects: fc.array(subject, { minLength: 1, maxLength: 3 }),
+        namespace: fc.constantFrom<string | undefined>("ns1", "ns2", undefined),
+        permission: fc.constantFrom(...PERMISSIONS),
+        n: fc.integer({ min: 1, max: 5 }),
+        seed: fc.integer({ min: 0, max: 1000 }),
+    }), { maxLength: 8 }).map((rs) => rs.map((r, i): AclRule => {
+        const pool = r.namespace === undefined ? Object.keys(RESOURCES) : namespaced;
+        return { name: `rule${i}`, subjects: r.subjects, namespace: r.namespace, permission: r.permission, resources: Array.from({ length: r.n }, (_, j) => pool[(r.seed + j * 7) % pool.length]) };
+    }));
+
+    it("never emits a wildcard verb, resource or API group (any ACL)", () => {
+        fc.assert(fc.property(acl, (rules) => {
+            const { roles } = compileAcl(rules);
+            return roles.every((r) => r.rules.every((x) => ![...x.verbs, ...x.resources, ...x.apiGroups].includes("*")));
+        }), { numRuns: 300 });
+    });
+
+    it("publishes a matrix equal to an independent evaluation of the generated RBAC (any ACL)", () => {
+        fc.assert(fc.property(acl, (rules) => {
+            const { roles, bindings, matrix } = compileAcl(rules);
+            const subjects = [...new Set(rules.flatMap((r) => r.subjects.map(subjectKey)))];
+            for (const s of subjects) for (const ns of ["ns1", "ns2", undefined]) for (const res of Object.keys(RESOURCES)) {
+                if (ns !== undefined && !RESOURCES[res].namespaced) continue;
+                const expected = ns === undefined
+                    ? allowedVerbs(roles, bindings.filter((b) => b.kind === "ClusterRoleBinding"), s, undefined, res)
+                    : allowedVerbs(roles, bindings, s, ns, res);
+                const got = matrixVerbs(matrix, s, ns, res);
+                if (JSON.stringify(expected) !== JSON.stringify(got)) throw new Error(`${s} ${ns}/${res}: RBAC allows ${expected}, matrix says ${got}`);
+            }
+            return true;
+        }), { numRuns: 200 });
+    });
+});
+
+describe("AccessControl in the example stacks", () => {
+    it("declares the dev stack's RBAC and publishes the matrix", async () => {
+        const run = await runStack("dev");
+        const role = run.recorder.get("kubernetes:rbac.authorization.k8s.io/v1:Role", "paas-access-paas-deployer").inputs;
+        expect(role.metadata).toMatchObject({ name: "paas-deployer", namespace: "apps" });
+        expect(role.rules).toEqual([
+            { apiGroups: [""], resources: ["services"], verbs: [...VERBS.write] },
+            { apiGroups: ["apps"], resources: ["deployments"], verbs: [...VERBS.write] },
+            { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: [...VERBS.write] },
+            { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: [...VERBS.write] },
+            { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: [...VERBS.write] },
+            { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: [...VERBS.write] },
+        ]);
+        expect(run.recorder.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "paas-access-paas-node-viewers-binding").inputs.subjects).toEqual([
+            { kind: "Group", name: "sre", apiGroup: "rbac.authorization.k8s.io" },
+            { kind: "User", name: "alice@example.com", apiGroup: "rbac.authorization.k8s.io" },
+        ]);
+        const matrix = run.outputs.accessMatrix.value as Record<string, Record<string, string[]>>;
+        expect(matrix["Group:sre"]).toEqual({
+            "apps/deployments": [...VERBS.admin].sort(), "apps/statefulsets": [...VERBS.admin].sort(), "apps/pods": [...VERBS.admin].sort(),
+            "cluster/nodes": ["get", "list", "watch"], "cluster/namespaces": ["get", "list", "watch"],
+        });
+        expect(matrix["ServiceAccount:cicd/deployer"]["apps/deployments"]).toEqual(["create", "delete", "get", "list", "patch", "update", "watch"]);
+    });
+
+    it("gives the orders service an IRSA role only its own service account can assume (dev)", async () => {
+        const run = await runStack("dev");
+        const role = run.recorder.get("aws:iam/role:Role", "paas-access-apps-orders").inputs;
+        const issuer = FAKE.eksIssuer.replace("https://", "");
+        expect(JSON.parse(role.assumeRolePolicy).Statement).toEqual([{
+            Effect: "Allow",
+            Principal: { Federated: `arn:aws:iam::${FAKE.accountId}:oidc-provider/${issuer}` },
+            Action: "sts:AssumeRoleWithWebIdentity",
+            Condition: { StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:apps:orders", [`${issuer}:aud`]: "sts.amazonaws.com" } },
+        }]);
+        expect(JSON.parse(role.inlinePolicies[0].policy)).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::acme-dev-orders/*"] }] });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": `arn:aws:iam::${FAKE.accountId}:role/paas-access-apps-orders` });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "checkout-a-sa").inputs.metadata.annotations).toBeUndefined();
+    });
+
+    it("binds a Google service account to exactly apps/orders (gcp-prod)", async () => {
+        const run = await runStack("gcp-prod");
+        const gsa = run.recorder.get("gcp:serviceaccount/account:Account", "paas-access-apps-orders").inputs;
+        expect(gsa.accountId).toBe("paas-gcp-prod-orders");
+        expect(run.recorder.get("gcp:serviceaccount/iAMMember:IAMMember", "paas-access-apps-orders-wi").inputs).toMatchObject({
+            role: "roles/iam.workloadIdentityUser", member: `serviceAccount:${FAKE.gcpProject}.svc.id.goog[apps/orders]`,
+        });
+        expect(run.recorder.get("gcp:projects/iAMMember:IAMMember", "paas-access-apps-orders-storage.objectUser").inputs).toMatchObject({
+            role: "roles/storage.objectUser", member: `serviceAccount:paas-gcp-prod-orders@${FAKE.gcpProject}.iam.gserviceaccount.com`,
+        });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "iam.gke.io/gcp-service-account": `paas-gcp-prod-orders@${FAKE.gcpProject}.iam.gserviceaccount.com` });
+    });
+
+    it("federates an Azure identity with exactly apps/orders and labels its pods (azure-prod)", async () => {
+        const run = await runStack("azure-prod");
+        expect(run.recorder.get("azure-native:managedidentity:FederatedIdentityCredential", "paas-access-apps-orders-federation").inputs).toMatchObject({
+            issuer: FAKE.aksIssuer, subject: "system:serviceaccount:apps:orders", audiences: ["api://AzureADTokenExchange"],
+        });
+        expect(run.recorder.get("azure-native:authorization:RoleAssignment", "paas-access-apps-orders-role-0").inputs.roleDefinitionId)
+            .toBe(`/subscriptions/${FAKE.azureSubscription}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`);
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "azure.workload.identity/client-id": "paas-access-apps-orders-client" });
+        expect(run.recorder.get("kubernetes:apps/v1:Deployment", "orders-deployment").inputs.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    });
+
+    it("declares a loudly named break-glass binding that the policy pack flags", async () => {
+        const run = await runStack("local", (c) => ({ ...c, "paas:access": { ...(c["paas:access"] as object), breakGlassClusterAdmins: [{ kind: "Group", name: "sre-oncall" }] } }));
+        const b = run.recorder.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "paas-access-break-glass-cluster-admin").inputs;
+        expect(b.metadata.name).toBe("paas-break-glass-cluster-admin");
+        expect(b.roleRef.name).toBe("cluster-admin");
+        const subjects = run.recorder.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+        expect(evaluate(subjects, { all: "mandatory" }).map((v) => v.message)).toEqual([
+            'ClusterRoleBinding "paas-break-glass-cluster-admin": roleRef.name is cluster-admin; bind a least-privilege role from the access model instead']);
+    });
+});
