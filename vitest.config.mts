@@ -1,8 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+// Unit, property, mock, schema and real-etcd tests. The real-engine tier has its own config
+// (vitest.engine.config.mts, `npm run test:engine`).
 export default defineConfig({
     test: {
         include: ["test/**/*.test.ts"],
+        exclude: ["test/engine/**", "node_modules/**"],
         pool: "forks",
         testTimeout: 60_000,
         hookTimeout: 60_000,
