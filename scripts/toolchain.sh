@@ -1,0 +1,420 @@
+#!/usr/bin/env bash
+# Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
+# the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
+# etcd + etcdctl and actionlint. Every version comes from
+# <repo>/toolchain.versions and nowhere else.
+#
+# Usage:
+#   scripts/toolchain.sh               build whatever is missing or outdated
+#   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
+#                                      kubernetes, etcd, actionlint
+#   scripts/toolchain.sh --print-env   print `export ...` lines; use as
+#                                      eval "$(scripts/toolchain.sh --print-env)"
+#   scripts/toolchain.sh --help
+#
+# Re-runs take seconds: a tool is rebuilt only when its binary is missing or
+# its stamp (.tools/stamps/NAME) differs from what toolchain.versions asks
+# for. Go's module and build caches (GOMODCACHE, GOCACHE) keep their defaults
+# so they persist on the machine. If a pulumi >= PULUMI_MIN_VERSION is on PATH
+# outside .tools/bin, it is used and neither pulumi nor the language host is
+# built (a real install ships its own language hosts).
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
+TOOLS_DIR=$REPO_ROOT/.tools
+BIN_DIR=$TOOLS_DIR/bin
+BUILD_DIR=$TOOLS_DIR/build
+STAMP_DIR=$TOOLS_DIR/stamps
+VERSIONS_FILE=$REPO_ROOT/toolchain.versions
+
+log() { printf 'toolchain: %s\n' "$*" >&2; }
+die() {
+  printf 'toolchain: error: %s\n' "$*" >&2
+  exit 1
+}
+
+[[ -f $VERSIONS_FILE ]] || die "missing $VERSIONS_FILE"
+# shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
+source "$VERSIONS_FILE"
+
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint)
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+
+print_env() {
+  local q
+  printf -v q '%q' "$BIN_DIR"
+  echo "export PATH=$q:\"\$PATH\""
+  # Offline machines: no CLI update check and no plugin downloads; plugins
+  # are found on PATH (.tools/bin).
+  echo "export PULUMI_SKIP_UPDATE_CHECK=true"
+  echo "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
+}
+
+# ---------------------------------------------------------------------------
+# helpers
+
+version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+
+require_go() {
+  command -v go >/dev/null 2>&1 ||
+    die "'go' is not on PATH: install Go >= $GO_MIN_VERSION (the toolchain is built from Go modules) and re-run."
+  local v
+  v=$(go env GOVERSION 2>/dev/null) || die "'go env GOVERSION' failed; is Go installed correctly?"
+  v=${v#go}
+  v=${v%%[!0-9.]*}
+  version_ge "$v" "$GO_MIN_VERSION" ||
+    die "Go $v is too old: the pinned modules need Go >= $GO_MIN_VERSION."
+}
+
+# stamp_ok NAME KEY [BINARY...]: true when every binary exists and the stamp
+# file holds KEY.
+stamp_ok() {
+  local name=$1 key=$2 f
+  shift 2
+  for f in "$@"; do [[ -x $f ]] || return 1; done
+  [[ -f $STAMP_DIR/$name && "$(cat "$STAMP_DIR/$name")" == "$key" ]]
+}
+write_stamp() {
+  mkdir -p "$STAMP_DIR"
+  printf '%s\n' "$2" >"$STAMP_DIR/$1"
+}
+
+# Field of `go mod download -json MODULE@VERSION` (downloads the module).
+module_field() {
+  local json
+  json=$(go mod download -json "$2@$3") || {
+    json=$(sed -n 's/^[[:space:]]*"Error": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")
+    die "could not download $2@$3 from the Go module proxy: ${json:-unknown error}"
+  }
+  sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}\$/\1/p" <<<"$json"
+}
+module_gomod() { module_field GoMod "$1" "$2"; } # its go.mod in the module cache
+module_dir() { module_field Dir "$1" "$2"; }     # its extracted source
+
+# Prints one `-replace=old=new` argument (for go mod edit) per replace
+# directive of the given go.mod that points at another module; replaces with
+# local paths (../sdk and the like) are skipped.
+copy_replaces_args() {
+  awk '
+    /^replace[[:space:]]*\($/ { inblock = 1; next }
+    inblock && /^\)/ { inblock = 0; next }
+    inblock { line = $0 }
+    !inblock && /^replace[[:space:]]/ { line = $0; sub(/^replace[[:space:]]+/, "", line) }
+    line != "" {
+      n = split(line, f, /[[:space:]]+/)
+      i = 1; if (f[1] == "") i = 2
+      old = f[i]; if (f[i+1] != "=>") { old = old "@" f[i+1]; i++ }
+      new = f[i+2]; if ((i+3) <= n && f[i+3] != "" && f[i+3] !~ /^\/\//) new = new "@" f[i+3]
+      if (new !~ /^\.\.?\// && new !~ /^\//) print "-replace=" old "=" new
+      line = ""
+    }' "$1"
+}
+
+# new_wrapper DIR MODULE_NAME: empty wrapper module in a fresh DIR.
+new_wrapper() {
+  rm -rf "$1"
+  mkdir -p "$1"
+  (cd "$1" && go mod init "$2" >/dev/null 2>&1) || die "go mod init failed in $1"
+}
+
+# go_build OUTPUT LDFLAGS TAGS PACKAGE...: static, reproducible build; missing
+# go.sum lines are added (-mod=mod) and checked against the checksum database.
+# The binary is moved into place only when the build succeeded.
+go_build() {
+  local out=$1 ldflags=$2 tags=$3
+  shift 3
+  local tmp="$out.tmp.$$"
+  CGO_ENABLED=0 go build -mod=mod -trimpath -buildvcs=false -tags "$tags" -ldflags "$ldflags" \
+    -o "$tmp" "$@" || {
+    rm -f "$tmp"
+    die "build of $(basename "$out") failed (see above)"
+  }
+  mv -f "$tmp" "$out"
+}
+
+elapsed() { echo "$(($(date +%s) - $1))s"; }
+
+# Prints the path of a pulumi on PATH, outside .tools/bin, whose version is
+# >= PULUMI_MIN_VERSION; prints nothing if there is none.
+external_pulumi() {
+  local dir v own IFS=:
+  own=$(cd "$BIN_DIR" 2>/dev/null && pwd -P) || own=$BIN_DIR
+  for dir in $PATH; do
+    [[ -n $dir && -f $dir/pulumi && -x $dir/pulumi ]] || continue
+    [[ "$(cd "$dir" 2>/dev/null && pwd -P)" == "$own" ]] && continue
+    v=$("$dir/pulumi" version 2>/dev/null | head -n1) || continue
+    v=${v#v}
+    if [[ $v =~ ^[0-9]+\.[0-9]+ ]] && version_ge "$v" "${PULUMI_MIN_VERSION#v}"; then
+      echo "$dir/pulumi"
+      return 0
+    fi
+  done
+}
+
+# ---------------------------------------------------------------------------
+# builders
+
+build_pulumi() {
+  local key="pulumi $PULUMI_VERSION"
+  if stamp_ok pulumi "$key" "$BIN_DIR/pulumi"; then
+    log "pulumi $PULUMI_VERSION is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/pulumi gomod
+  t0=$(date +%s)
+  log "building pulumi $PULUMI_VERSION (first build takes several minutes)…"
+  require_go
+  new_wrapper "$dir" paas.invalid/toolchain/pulumi
+  gomod=$(module_gomod github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION")
+  # pkg/v3's go.mod replaces sdk/v3 with ../sdk, so `go install pkg@version`
+  # is refused: require pkg and sdk at the same version in a wrapper module
+  # and keep pkg's other replaces (a clipboard fork).
+  (
+    cd "$dir"
+    # shellcheck disable=SC2046
+    go mod edit \
+      -require="github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
+      -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+      $(copy_replaces_args "$gomod")
+    go_build "$BIN_DIR/pulumi" \
+      "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      osusergo,grpcnotrace \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  )
+  write_stamp pulumi "$key"
+  log "built pulumi $PULUMI_VERSION in $(elapsed "$t0")"
+}
+
+# pulumi-resource-pulumi-nodejs (the dynamic-provider plugin) is a shell
+# script shipped in the sdk/v3 module under nodejs/dist.
+install_nodejs_dynamic_provider() {
+  local key="pulumi-resource-pulumi-nodejs $PULUMI_VERSION" src
+  if stamp_ok pulumi-resource-pulumi-nodejs "$key" "$BIN_DIR/pulumi-resource-pulumi-nodejs"; then
+    return 0
+  fi
+  require_go
+  src=$(module_dir github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION")/nodejs/dist/pulumi-resource-pulumi-nodejs
+  [[ -f $src ]] || die "$src not found in sdk/v3 $PULUMI_VERSION"
+  install -m 0755 "$src" "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+  write_stamp pulumi-resource-pulumi-nodejs "$key"
+  log "installed pulumi-resource-pulumi-nodejs from sdk/v3 $PULUMI_VERSION"
+}
+
+# pulumi-language-nodejs. The upstream host is its own, never tagged module
+# (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3) and the
+# module proxy serves none of its pseudo-versions, so by default the small
+# host in scripts/toolchain/pulumi-language-nodejs is built against sdk/v3 at
+# PULUMI_VERSION. With PULUMI_LANGUAGE_NODEJS_MODULE_VERSION set in
+# toolchain.versions, the upstream host at that pseudo-version is built instead.
+build_language_nodejs() {
+  local upstream=${PULUMI_LANGUAGE_NODEJS_MODULE_VERSION:-}
+  local src=$SCRIPT_DIR/toolchain/pulumi-language-nodejs/main.go key
+  if [[ -n $upstream ]]; then
+    key="pulumi-language-nodejs upstream $upstream sdk $PULUMI_VERSION"
+  else
+    [[ -f $src ]] || die "missing $src"
+    key="pulumi-language-nodejs local $(cksum <"$src" | cut -d' ' -f1) sdk $PULUMI_VERSION"
+  fi
+  if stamp_ok pulumi-language-nodejs "$key" "$BIN_DIR/pulumi-language-nodejs"; then
+    log "pulumi-language-nodejs ($PULUMI_VERSION) is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/language-nodejs gomod
+  local mod=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+  t0=$(date +%s)
+  require_go
+  new_wrapper "$dir" paas.invalid/toolchain/pulumi-language-nodejs
+  # Requiring pkg/v3 as well gives the module graph of the CLI build, so most
+  # packages come out of the Go build cache.
+  gomod=$(module_gomod github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION")
+  (
+    cd "$dir"
+    # shellcheck disable=SC2046
+    go mod edit \
+      -require="github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
+      -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+      $(copy_replaces_args "$gomod")
+  )
+  if [[ -n $upstream ]]; then
+    log "building pulumi-language-nodejs $upstream (upstream; takes a few minutes)…"
+    gomod=$(module_gomod "$mod" "$upstream")
+    (
+      cd "$dir"
+      # shellcheck disable=SC2046
+      go mod edit -require="$mod@$upstream" $(copy_replaces_args "$gomod")
+      go_build "$BIN_DIR/pulumi-language-nodejs" \
+        "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+        osusergo,grpcnotrace "$mod"
+    )
+  else
+    log "building pulumi-language-nodejs (scripts/toolchain/pulumi-language-nodejs, sdk $PULUMI_VERSION)…"
+    cp "$src" "$dir/main.go"
+    (
+      cd "$dir"
+      go_build "$BIN_DIR/pulumi-language-nodejs" \
+        "-s -w -X main.version=$PULUMI_VERSION" osusergo,grpcnotrace .
+    )
+  fi
+  write_stamp pulumi-language-nodejs "$key"
+  log "built pulumi-language-nodejs in $(elapsed "$t0")"
+}
+
+# Version of @pulumi/kubernetes in node_modules, if installed.
+installed_kubernetes_sdk_version() {
+  local pj=$REPO_ROOT/node_modules/@pulumi/kubernetes/package.json
+  [[ -f $pj ]] || return 0
+  sed -n 's/^[[:space:]]*"version":[[:space:]]*"\([^"]*\)".*/\1/p' "$pj" | head -n1
+}
+
+# pulumi-resource-kubernetes, built from a writable copy of the provider
+# module: its go.mod replaces sdk/v4 with ../sdk (the tagged sdk/v4 of the
+# same release is required instead), and main.go embeds two files that its
+# generate.go makes from the committed schema.json/terraform-mapping.json.
+build_kubernetes() {
+  local v=$KUBERNETES_PROVIDER_VERSION npm_v
+  npm_v=$(installed_kubernetes_sdk_version)
+  if [[ -n $npm_v && $npm_v != "$v" ]]; then
+    die "node_modules/@pulumi/kubernetes is $npm_v but toolchain.versions has KUBERNETES_PROVIDER_VERSION=$v: the provider plugin must match the npm package exactly; change one of them"
+  fi
+  local key="pulumi-resource-kubernetes $v $KUBERNETES_PROVIDER_MODULE_VERSION"
+  if stamp_ok pulumi-resource-kubernetes "$key" "$BIN_DIR/pulumi-resource-kubernetes"; then
+    log "pulumi-resource-kubernetes $v is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/kubernetes modsrc
+  t0=$(date +%s)
+  log "building pulumi-resource-kubernetes $v (first build takes 10 minutes or more)…"
+  require_go
+  modsrc=$(module_dir github.com/pulumi/pulumi-kubernetes/provider/v4 "$KUBERNETES_PROVIDER_MODULE_VERSION")
+  [[ -n $modsrc && -d $modsrc ]] || die "could not download pulumi-kubernetes/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp -R "$modsrc" "$dir/provider"
+  chmod -R u+w "$dir/provider"
+  (
+    cd "$dir/provider"
+    go mod edit -dropreplace=github.com/pulumi/pulumi-kubernetes/sdk/v4 \
+      -require="github.com/pulumi/pulumi-kubernetes/sdk/v4@v$v"
+    cd cmd/pulumi-resource-kubernetes
+    VERSION=$v CGO_ENABLED=0 go run -mod=mod -buildvcs=false generate.go ||
+      die "generating the embedded schema of pulumi-resource-kubernetes failed"
+    cd ../..
+    go_build "$BIN_DIR/pulumi-resource-kubernetes" \
+      "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$v" \
+      "" ./cmd/pulumi-resource-kubernetes
+  )
+  write_stamp pulumi-resource-kubernetes "$key"
+  log "built pulumi-resource-kubernetes $v in $(elapsed "$t0")"
+}
+
+# etcd and etcdctl: go.etcd.io/etcd/server/v3 and etcdctl/v3 are package main
+# at their module roots but replace their sibling modules with ../ paths, so
+# they are built in a wrapper module requiring all of them at ETCD_VERSION.
+# (etcd's version string is a constant in api/v3/version.)
+build_etcd() {
+  local key="etcd $ETCD_VERSION"
+  if stamp_ok etcd "$key" "$BIN_DIR/etcd" "$BIN_DIR/etcdctl"; then
+    log "etcd $ETCD_VERSION is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/etcd m reqs=()
+  t0=$(date +%s)
+  log "building etcd $ETCD_VERSION and etcdctl (first build takes a few minutes)…"
+  require_go
+  new_wrapper "$dir" paas.invalid/toolchain/etcd
+  for m in api/v3 client/pkg/v3 client/v3 pkg/v3 server/v3 etcdctl/v3; do
+    reqs+=("-require=go.etcd.io/etcd/$m@$ETCD_VERSION")
+  done
+  (
+    cd "$dir"
+    go mod edit "${reqs[@]}"
+    go_build "$BIN_DIR/etcd" "-s -w" "" go.etcd.io/etcd/server/v3
+    go_build "$BIN_DIR/etcdctl" "-s -w" "" go.etcd.io/etcd/etcdctl/v3
+  )
+  write_stamp etcd "$key"
+  log "built etcd $ETCD_VERSION and etcdctl in $(elapsed "$t0")"
+}
+
+build_actionlint() {
+  local key="actionlint $ACTIONLINT_VERSION"
+  if stamp_ok actionlint "$key" "$BIN_DIR/actionlint"; then
+    log "actionlint $ACTIONLINT_VERSION is up to date"
+    return 0
+  fi
+  local t0
+  t0=$(date +%s)
+  log "building actionlint $ACTIONLINT_VERSION…"
+  require_go
+  GOBIN=$BIN_DIR CGO_ENABLED=0 go install -trimpath -buildvcs=false \
+    -ldflags "-s -w -X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION#v}" \
+    "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" ||
+    die "build of actionlint failed (see above)"
+  write_stamp actionlint "$key"
+  log "built actionlint $ACTIONLINT_VERSION in $(elapsed "$t0")"
+}
+
+# ---------------------------------------------------------------------------
+# main
+
+main() {
+  local print=0 tools=() t
+  for t in "$@"; do
+    case $t in
+      --print-env | print-env) print=1 ;;
+      -h | --help | help)
+        usage
+        return 0
+        ;;
+      all) tools+=("${ALL_TOOLS[@]}") ;;
+      pulumi) tools+=(pulumi) ;;
+      language-nodejs | pulumi-language-nodejs) tools+=(language-nodejs) ;;
+      kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
+      etcd | etcdctl) tools+=(etcd) ;;
+      actionlint) tools+=(actionlint) ;;
+      *) die "unknown argument '$t' (try --help)" ;;
+    esac
+  done
+  if ((print)); then
+    print_env
+    return 0
+  fi
+  ((${#tools[@]})) || tools=("${ALL_TOOLS[@]}")
+
+  mkdir -p "$BIN_DIR" "$BUILD_DIR" "$STAMP_DIR"
+  # One run at a time per checkout (the build folders are shared).
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$TOOLS_DIR/.lock"
+    flock -n 9 || {
+      log "waiting for another scripts/toolchain.sh run to finish…"
+      flock 9
+    }
+  fi
+
+  local ext="" f
+  if [[ " ${tools[*]} " == *" pulumi "* || " ${tools[*]} " == *" language-nodejs "* ]]; then
+    ext=$(external_pulumi)
+    if [[ -n $ext ]]; then
+      log "using $ext ($("$ext" version 2>/dev/null | head -n1)); pulumi and its language host are not built"
+      # Our own copies would shadow it on PATH.
+      for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+        rm -f "$BIN_DIR/$f" "$STAMP_DIR/$f"
+      done
+    fi
+  fi
+  for t in "${tools[@]}"; do
+    case $t in
+      pulumi) [[ -n $ext ]] || {
+        build_pulumi
+        install_nodejs_dynamic_provider
+      } ;;
+      language-nodejs) [[ -n $ext ]] || build_language_nodejs ;;
+      kubernetes) build_kubernetes ;;
+      etcd) build_etcd ;;
+      actionlint) build_actionlint ;;
+    esac
+  done
+}
+
+main "$@"
