@@ -24,25 +24,25 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         etcd: cfg.etcd,
         access: cfg.access,
     });
-    const cluster = platform.cluster;
+    const cluster = platform.clusterComponent();
+    const etcd = platform.etcdQuorum();
     return {
         cloud: cfg.cloud,
         clusterName: cluster.clusterName,
         kubeconfig: cluster.kubeconfig,
         oidcIssuerUrl: cluster.oidcIssuerUrl,
         namespace: platform.namespace,
-        renderDirectory: cluster.renderOnly ? cluster.plan.local!.renderDirectory : undefined,
+        renderDirectory: cluster.renderOnly ? cluster.resolvedPlan().local!.renderDirectory : undefined,
         gatewayController: platform.gatewayController,
-        routeWeights: Object.fromEntries(Object.entries(platform.routes).map(([n, r]) => [n, r.weights])),
-        autoscaling: Object.fromEntries(Object.entries(platform.services).map(([n, s]) => [n, {
-            targetUtilization: s.autoscaling.targetUtilization,
-            scaleUpTolerance: s.autoscaling.scaleUpTolerance,
-            scaleDownTolerance: s.autoscaling.scaleDownTolerance,
-        }])),
+        routeWeights: Object.fromEntries([...platform.routes()].map(([n, r]) => [n, r.weights])),
+        autoscaling: Object.fromEntries([...platform.services()].map(([n, s]) => {
+            const a = s.autoscalingPlan();
+            return [n, { targetUtilization: a.targetUtilization, scaleUpTolerance: a.scaleUpTolerance, scaleDownTolerance: a.scaleDownTolerance }];
+        })),
         warnings: platform.warnings,
-        accessMatrix: platform.access?.matrix ?? {},
-        etcd: platform.etcd
-            ? { endpoint: platform.etcd.clientEndpoint, members: platform.etcd.plan.members, quorum: platform.etcd.plan.quorum, faultTolerance: platform.etcd.plan.faultTolerance }
+        accessMatrix: platform.accessControl()?.matrix ?? {},
+        etcd: etcd
+            ? { endpoint: etcd.clientEndpoint, members: etcd.members, quorum: etcd.quorum, faultTolerance: etcd.faultTolerance }
             : undefined,
     };
 }

@@ -76,13 +76,16 @@ export interface AccessControlArgs {
     azureLocation?: pulumi.Input<string>;
 }
 
+interface IdentityBinding {
+    annotations: pulumi.Output<Record<string, string>>;
+    podLabels: Record<string, string>;
+}
+/** Kept beside the instances: every class property would become a schema output. */
+const BINDINGS = new WeakMap<object, Map<string, IdentityBinding>>();
+
 export class AccessControl extends pulumi.ComponentResource {
     /** Who can do what: subject → scope/resource → verbs. */
     readonly matrix: AccessMatrix;
-    /** ServiceAccount annotations per `namespace/name`, binding each to its cloud identity. */
-    readonly serviceAccountAnnotations: Record<string, pulumi.Output<Record<string, string>>> = {};
-    /** Pod labels a workload identity needs (Azure), per `namespace/name`. */
-    readonly podLabels: Record<string, Record<string, string>> = {};
 
     constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = new Problems();
@@ -91,6 +94,8 @@ export class AccessControl extends pulumi.ComponentResource {
         super("paas:index:AccessControl", name, {}, opts);
         const child = { parent: this };
         const compiled = compileAcl(args.rules ?? [], args.prefix ?? "paas");
+        const bindings = new Map<string, IdentityBinding>();
+        BINDINGS.set(this, bindings);
         this.matrix = compiled.matrix;
         const labels = { ...MANAGED_BY };
 
@@ -117,14 +122,27 @@ export class AccessControl extends pulumi.ComponentResource {
         for (const w of args.workloadIdentities ?? []) {
             const key = `${w.namespace}/${w.serviceAccount}`;
             const id = `${name}-${w.namespace}-${w.serviceAccount}`;
-            if (w.aws) this.serviceAccountAnnotations[key] = this.irsa(id, args, w, w.aws);
-            else if (w.gcp) this.serviceAccountAnnotations[key] = this.gkeIdentity(id, args, w, w.gcp);
+            const b: IdentityBinding = { annotations: pulumi.output<Record<string, string>>({}), podLabels: {} };
+            if (w.aws) b.annotations = this.irsa(id, args, w, w.aws);
+            else if (w.gcp) b.annotations = this.gkeIdentity(id, args, w, w.gcp);
             else if (w.azure) {
-                this.serviceAccountAnnotations[key] = this.azureIdentity(id, args, w, w.azure);
-                this.podLabels[key] = { "azure.workload.identity/use": "true" };
+                b.annotations = this.azureIdentity(id, args, w, w.azure);
+                b.podLabels = { "azure.workload.identity/use": "true" };
             }
+            bindings.set(key, b);
         }
         this.registerOutputs({ matrix: this.matrix });
+    }
+
+    /** ServiceAccount annotations binding `namespace/serviceAccount` to its cloud identity (undefined when it has none). */
+    serviceAccountAnnotations(namespace: string, serviceAccount: string): pulumi.Output<Record<string, string>> | undefined {
+        return BINDINGS.get(this)!.get(`${namespace}/${serviceAccount}`)?.annotations;
+    }
+
+    /** Pod labels the identity of `namespace/serviceAccount` needs (Azure), undefined when none. */
+    podLabels(namespace: string, serviceAccount: string): Record<string, string> | undefined {
+        const labels = BINDINGS.get(this)!.get(`${namespace}/${serviceAccount}`)?.podLabels;
+        return labels && Object.keys(labels).length ? labels : undefined;
     }
 
     /** AWS IRSA: a role only this service account of this cluster can assume, with exactly the listed actions. */

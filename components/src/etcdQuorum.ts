@@ -27,8 +27,15 @@ export interface EtcdQuorumArgs extends EtcdArgs {
 const TLS_DIR = "/etc/etcd/tls";
 const UID = 65532;
 
+const PLANS = new WeakMap<object, EtcdPlan>();
+
 export class EtcdQuorum extends pulumi.ComponentResource {
-    readonly plan: EtcdPlan;
+    /** Number of members (2f+1). */
+    readonly members: number;
+    /** Members that must agree on a write: ⌊n/2⌋+1. */
+    readonly quorum: number;
+    /** Members that may fail while writes still succeed: f. */
+    readonly faultTolerance: number;
     /** Client endpoint (TLS, client certificate required). */
     readonly clientEndpoint: pulumi.Output<string>;
     /** Secret with ca.crt, tls.crt and tls.key for clients. */
@@ -40,7 +47,10 @@ export class EtcdQuorum extends pulumi.ComponentResource {
         problems.throwIfAny(`EtcdQuorum "${name}" arguments`);
         super("paas:index:EtcdQuorum", name, {}, opts);
         const plan = planEtcd(args);
-        this.plan = plan;
+        PLANS.set(this, plan);
+        this.members = plan.members;
+        this.quorum = plan.quorum;
+        this.faultTolerance = plan.faultTolerance;
         const child = { parent: this };
         const ns = args.namespace;
         const domain = args.clusterDomain ?? "cluster.local";
@@ -168,7 +178,12 @@ export class EtcdQuorum extends pulumi.ComponentResource {
 
         this.clientEndpoint = pulumi.interpolate`https://${client.metadata.name}.${ns}.svc.${domain}:${CLIENT_PORT}`;
         this.clientTlsSecretName = pulumi.output(clientSecret);
-        this.registerOutputs({ clientEndpoint: this.clientEndpoint, clientTlsSecretName: this.clientTlsSecretName, quorum: plan.quorum, faultTolerance: plan.faultTolerance });
+        this.registerOutputs({ clientEndpoint: this.clientEndpoint, clientTlsSecretName: this.clientTlsSecretName, members: this.members, quorum: this.quorum, faultTolerance: this.faultTolerance });
+    }
+
+    /** The resolved plan (sizes, quota, schedule, image). */
+    etcdPlan(): EtcdPlan {
+        return PLANS.get(this)!;
     }
 
     /** CA, server/peer and client certificates made by Pulumi and stored as Kubernetes Secrets. */

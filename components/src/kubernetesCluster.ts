@@ -11,9 +11,10 @@ import { Problems } from "./validation";
 
 export type { KubernetesClusterArgs } from "./planners/cluster";
 
+/** Plans are kept beside the instances: every class property would become a schema output. */
+const PLANS = new WeakMap<object, ClusterPlan>();
+
 export class KubernetesCluster extends pulumi.ComponentResource {
-    /** The resolved plan (every default applied); read-only. */
-    readonly plan: ClusterPlan;
     /** Name of the cluster at the cloud provider. */
     readonly clusterName: pulumi.Output<string>;
     /** Kubeconfig of the cluster; always a secret (empty when manifests are rendered). */
@@ -37,7 +38,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         const plan = planCluster(args, "args", problems, name);
         problems.throwIfAny(`KubernetesCluster "${name}" arguments`);
         super("paas:index:KubernetesCluster", name, {}, opts);
-        this.plan = plan;
+        PLANS.set(this, plan);
 
         let cloud: CloudCluster;
         switch (plan.cloud) {
@@ -72,6 +73,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         this.workloadIdentityPool = pulumi.output(cloud.workloadIdentityPool);
         this.resourceGroupName = pulumi.output(cloud.resourceGroupName);
         this.registerOutputs({
+            renderOnly: this.renderOnly,
             clusterName: this.clusterName,
             kubeconfig: this.kubeconfig,
             oidcIssuerUrl: this.oidcIssuerUrl,
@@ -79,5 +81,10 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             workloadIdentityPool: this.workloadIdentityPool,
             resourceGroupName: this.resourceGroupName,
         });
+    }
+
+    /** The resolved plan (every default applied). */
+    resolvedPlan(): ClusterPlan {
+        return PLANS.get(this)!;
     }
 }

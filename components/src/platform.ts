@@ -107,26 +107,40 @@ function restrictedNamespace(name: string, namespace: string, parentOpts: pulumi
     }, parentOpts);
 }
 
+/** Services and routes by name, kept beside the instances (class properties become schema outputs). */
+interface Parts {
+    cluster: KubernetesCluster;
+    services: Map<string, Service>;
+    routes: Map<string, WeightedRoute>;
+    etcd?: EtcdQuorum;
+    access?: AccessControl;
+}
+const PARTS = new WeakMap<object, Parts>();
+
 export class Platform extends pulumi.ComponentResource {
-    readonly cluster: KubernetesCluster;
+    /** Name of the cluster at the cloud provider. */
+    readonly clusterName: pulumi.Output<string>;
+    /** Kubeconfig of the cluster; always a secret. */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** OIDC issuer of the cluster's service-account tokens, where the cloud has one. */
+    readonly oidcIssuerUrl: pulumi.Output<string | undefined>;
+    /** Namespace of the workloads. */
     readonly namespace: pulumi.Output<string>;
-    readonly services: Record<string, Service> = {};
-    readonly routes: Record<string, WeightedRoute> = {};
     /** Gateway controller in use. */
     readonly gatewayController: GatewayController;
-    readonly etcd?: EtcdQuorum;
-    readonly access?: AccessControl;
     /** Autoscaling warnings (clusters without per-direction HPA tolerance). */
     readonly warnings: string[] = [];
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         checkPlatform(args, (k) => `args.${k}`, new Problems()).throwIfAny(`Platform "${name}" arguments`);
         super("paas:index:Platform", name, {}, opts);
+        const cluster = new KubernetesCluster(`${name}-cluster`, args.cluster, { parent: this });
+        const parts: Parts = { cluster, services: new Map(), routes: new Map() };
+        PARTS.set(this, parts);
         const appNamespace = args.namespace ?? "apps";
         const gatewayNamespace = args.gateway?.namespace ?? "gateway";
         const kubernetesVersion = args.cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
-        this.cluster = new KubernetesCluster(`${name}-cluster`, args.cluster, { parent: this });
-        const k8sOpts = { parent: this, provider: this.cluster.provider };
+        const k8sOpts = { parent: this, provider: cluster.provider };
 
         const ns = restrictedNamespace(`${name}-ns`, appNamespace, k8sOpts);
         // Default deny: every flow in the namespace must be allowed by a workload's own policy.
@@ -140,7 +154,7 @@ export class Platform extends pulumi.ComponentResource {
         const controller = planGatewayController(this.gatewayController, gatewayNamespace, args.gateway?.className);
         const addons = installAddons(name, { ...args.addons, gatewayController: this.gatewayController }, {
             cloud: args.cluster.cloud,
-            renderOnly: this.cluster.renderOnly,
+            renderOnly: cluster.renderOnly,
             gatewayClassName: controller.gatewayClassName,
             opts: k8sOpts,
         });
@@ -161,18 +175,18 @@ export class Platform extends pulumi.ComponentResource {
         }
 
         if (args.access) {
-            const c = this.cluster;
-            this.access = new AccessControl(`${name}-access`, {
+            const c = cluster;
+            parts.access = new AccessControl(`${name}-access`, {
                 cloud: args.cluster.cloud,
                 rules: args.access.rules,
                 breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
                 workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...grant }) => ({ ...grant, namespace: appNamespace, serviceAccount: service })),
-                clusterName: c.plan.clusterName,
+                clusterName: c.resolvedPlan().clusterName,
                 oidcProviderArn: c.oidcProviderArn as pulumi.Output<string>,
                 oidcIssuerUrl: c.oidcIssuerUrl as pulumi.Output<string>,
                 gcpProject: c.workloadIdentityPool.apply((p) => (p ?? "").replace(/\.svc\.id\.goog$/, "")),
                 azureResourceGroupName: c.resourceGroupName as pulumi.Output<string>,
-                azureLocation: c.plan.azure?.location,
+                azureLocation: c.resolvedPlan().azure?.location,
             }, { ...k8sOpts, dependsOn: [ns] });
         }
 
@@ -188,27 +202,56 @@ export class Platform extends pulumi.ComponentResource {
                 exposeToGateway: routes.some((r) => r.backends.some((b) => b.service === svcName)),
                 allowFrom: callers.get(svcName),
                 calls: (calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
-                serviceAccountAnnotations: this.access?.serviceAccountAnnotations[`${appNamespace}/${svcName}`],
-                podLabels: this.access?.podLabels[`${appNamespace}/${svcName}`],
+                serviceAccountAnnotations: parts.access?.serviceAccountAnnotations(appNamespace, svcName),
+                podLabels: parts.access?.podLabels(appNamespace, svcName),
             }, k8sOpts);
-            this.services[svcName] = service;
-            if (service.autoscaling.warning) this.warnings.push(`${svcName}: ${service.autoscaling.warning}`);
+            parts.services.set(svcName, service);
+            const warning = service.autoscalingPlan().warning;
+            if (warning) this.warnings.push(`${svcName}: ${warning}`);
         }
 
         for (const r of routes) {
             const { name: routeName, backends, ...rest } = r;
-            this.routes[routeName] = new WeightedRoute(routeName, {
+            parts.routes.set(routeName, new WeightedRoute(routeName, {
                 ...rest,
                 namespace: ns.metadata.name,
                 gatewayName: gateway!.gatewayName,
                 gatewayNamespace: gateway!.gatewayNamespace,
                 backends: backends.map((b) => ({ service: b.service, capacity: b.capacity, port: ports.get(b.service)! })),
-            }, { ...k8sOpts, dependsOn: Object.values(this.services) });
+            }, { ...k8sOpts, dependsOn: [...parts.services.values()] }));
         }
         if (args.etcd) {
             const { name: etcdName, ...etcdArgs } = args.etcd;
-            this.etcd = new EtcdQuorum(etcdName ?? "etcd", { ...etcdArgs, namespace: appNamespace }, { ...k8sOpts, dependsOn: [ns, ...addons] });
+            parts.etcd = new EtcdQuorum(etcdName ?? "etcd", { ...etcdArgs, namespace: appNamespace }, { ...k8sOpts, dependsOn: [ns, ...addons] });
         }
-        this.registerOutputs({ namespace: this.namespace });
+        this.clusterName = cluster.clusterName;
+        this.kubeconfig = cluster.kubeconfig;
+        this.oidcIssuerUrl = cluster.oidcIssuerUrl;
+        this.registerOutputs({ namespace: this.namespace, clusterName: this.clusterName, kubeconfig: this.kubeconfig, oidcIssuerUrl: this.oidcIssuerUrl });
+    }
+
+    /** The cluster component. */
+    clusterComponent(): KubernetesCluster {
+        return PARTS.get(this)!.cluster;
+    }
+
+    /** The etcd quorum, when one is declared. */
+    etcdQuorum(): EtcdQuorum | undefined {
+        return PARTS.get(this)!.etcd;
+    }
+
+    /** The access-control component, when an access model is declared. */
+    accessControl(): AccessControl | undefined {
+        return PARTS.get(this)!.access;
+    }
+
+    /** The platform's services by name. */
+    services(): ReadonlyMap<string, Service> {
+        return PARTS.get(this)!.services;
+    }
+
+    /** The platform's weighted routes by name. */
+    routes(): ReadonlyMap<string, WeightedRoute> {
+        return PARTS.get(this)!.routes;
     }
 }

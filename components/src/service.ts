@@ -76,12 +76,12 @@ export interface ServiceArgs {
     egress?: EgressRuleArgs[];
 }
 
+const PLANS = new WeakMap<object, AutoscalingPlan>();
+
 export class Service extends pulumi.ComponentResource {
     readonly deploymentName: pulumi.Output<string>;
     readonly serviceName: pulumi.Output<string | undefined>;
     readonly serviceAccountName: pulumi.Output<string>;
-    /** The resolved HPA plan (target, tolerances, behavior). */
-    readonly autoscaling: AutoscalingPlan;
 
     constructor(name: string, args: ServiceArgs, opts?: pulumi.ComponentResourceOptions) {
         checkService(name, args, "args").throwIfAny(`Service "${name}" arguments`);
@@ -92,7 +92,7 @@ export class Service extends pulumi.ComponentResource {
         const selector = selectorLabels(name);
         const meta = { name, namespace: args.namespace, labels };
         const plan = planAutoscaling(args.autoscaling ?? {}, args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
-        this.autoscaling = plan;
+        PLANS.set(this, plan);
         if (plan.warning) pulumi.log.warn(`${name}: ${plan.warning}`, this);
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
@@ -179,6 +179,11 @@ export class Service extends pulumi.ComponentResource {
         this.serviceName = service ? service.metadata.name : pulumi.output(undefined);
         this.serviceAccountName = sa.metadata.name;
         this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName, serviceAccountName: this.serviceAccountName });
+    }
+
+    /** The resolved HPA plan (target, tolerances, behavior). */
+    autoscalingPlan(): AutoscalingPlan {
+        return PLANS.get(this)!;
     }
 }
 
