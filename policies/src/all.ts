@@ -12,4 +12,5 @@ const isPolicy = (v: unknown): v is PaasResourcePolicy | PaasStackPolicy =>
 export const resourcePolicies: PaasResourcePolicy[] = [k8s, aws, gcp, azure]
     .flatMap((m) => Object.values(m)).filter(isPolicy).filter((p): p is PaasResourcePolicy => "validateResource" in p);
 export const stackPolicies: PaasStackPolicy[] = Object.values(stack).filter(isPolicy).filter((p): p is PaasStackPolicy => "validateStack" in p);
-export const allPolicies = [...resourcePolicies, ...stackPolicies];
+/** Sorted by name: module namespaces list their exports in different orders under CJS and ESM. */
+export const allPolicies = [...resourcePolicies, ...stackPolicies].sort((a, b) => a.name.localeCompare(b.name));
