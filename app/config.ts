@@ -208,7 +208,7 @@ function required(r: Reader, fields: readonly string[]): void {
 
 /** Reads `paas:services`: types and key names; semantics are checked by the planners. */
 function readServices(r: Reader): PlatformServiceArgs[] {
-    return (r.array({ max: 500 }) ?? []).map((s) => {
+    return (r.array({ max: 5000 }) ?? []).map((s) => {
         s.object(SERVICE_KEYS);
         required(s, ["name", "image"]);
         const a = s.at("autoscaling");
@@ -242,7 +242,7 @@ function readServices(r: Reader): PlatformServiceArgs[] {
 
 /** Reads `paas:routes`. */
 function readRoutes(r: Reader): PlatformRouteArgs[] {
-    return (r.array({ max: 200 }) ?? []).map((route) => {
+    return (r.array({ max: 2000 }) ?? []).map((route) => {
         route.object(["name", "hostnames", "matches", "backends", "weightTotal", "requestTimeout"]);
         required(route, ["name", "backends"]);
         return stripUndefined({

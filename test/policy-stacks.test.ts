@@ -130,14 +130,14 @@ describe("offline audit command", () => {
         expect(res.code).toBe(1);
         const lines = res.out.split("\n");
         expect(lines[0]).toMatch(/^POLICY\s+LEVEL\s+RESOURCE\s+MESSAGE$/);
-        expect(lines[1]).toContain("k8s-no-sa-token-automount  mandatory  urn:pulumi:local::paas::paas:index:Platform$paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment");
+        expect(lines[1]).toContain("k8s-no-sa-token-automount  mandatory  urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment");
         expect(lines[1]).toContain('Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false');
 
         const json = capture([bad, "--json"]);
         expect(json.code).toBe(1);
         expect(JSON.parse(json.out).violations).toEqual([{
             policy: "k8s-no-sa-token-automount", level: "mandatory",
-            urn: "urn:pulumi:local::paas::paas:index:Platform$paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment",
+            urn: "urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment",
             message: 'Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "orders" in the policy config',
         }]);
         // The same export under dev settings: advisory only, so it passes.

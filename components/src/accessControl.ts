@@ -3,10 +3,10 @@
  * identities compiled to least-privilege cloud IAM (IRSA, GKE Workload Identity, Azure workload
  * identity), with the ServiceAccount annotations that bind them.
  */
-import * as aws from "@pulumi/aws";
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import * as gcp from "@pulumi/gcp";
+import type * as awsTypes from "@pulumi/aws";
+import type * as authorizationTypes from "@pulumi/azure-native/authorization";
+import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity";
+import type * as gcpTypes from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type AccessMatrix, type AclRule, type AclSubject, compileAcl } from "./planners/acl";
@@ -148,6 +148,8 @@ export class AccessControl extends pulumi.ComponentResource {
     /** AWS IRSA: a role only this service account of this cluster can assume, with exactly the listed actions. */
     private irsa(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AwsGrantArgs): pulumi.Output<Record<string, string>> {
         if (!args.oidcProviderArn || !args.oidcIssuerUrl) throw new Error(`${id}: an IRSA role needs oidcProviderArn and oidcIssuerUrl (from KubernetesCluster)`);
+        // Cloud SDKs load only when a grant of that cloud exists (each costs a noticeable start-up time).
+        const aws = require("@pulumi/aws") as typeof awsTypes;
         const role = new aws.iam.Role(id, {
             assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuerUrl]).apply(([arn, url]) =>
                 JSON.stringify(irsaTrustPolicy(arn, url, w.namespace, w.serviceAccount))),
@@ -160,6 +162,7 @@ export class AccessControl extends pulumi.ComponentResource {
     /** GKE Workload Identity: a Google service account only this KSA may impersonate, with the listed roles. */
     private gkeIdentity(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: GcpGrantArgs): pulumi.Output<Record<string, string>> {
         if (!args.gcpProject) throw new Error(`${id}: a GKE workload identity needs gcpProject`);
+        const gcp = require("@pulumi/gcp") as typeof gcpTypes;
         const gsa = new gcp.serviceaccount.Account(id, {
             project: args.gcpProject,
             accountId: gsaAccountId(args.clusterName, w.serviceAccount),
@@ -179,6 +182,8 @@ export class AccessControl extends pulumi.ComponentResource {
     /** Azure workload identity: a user-assigned identity federated with exactly this KSA, with the listed roles. */
     private azureIdentity(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AzureGrantArgs): pulumi.Output<Record<string, string>> {
         if (!args.azureResourceGroupName || !args.oidcIssuerUrl) throw new Error(`${id}: an Azure workload identity needs azureResourceGroupName and oidcIssuerUrl`);
+        const managedidentity = require("@pulumi/azure-native/managedidentity") as typeof managedidentityTypes;
+        const authorization = require("@pulumi/azure-native/authorization") as typeof authorizationTypes;
         const identity = new managedidentity.UserAssignedIdentity(id, { resourceGroupName: args.azureResourceGroupName, location: args.azureLocation }, { parent: this });
         new managedidentity.FederatedIdentityCredential(`${id}-federation`, {
             resourceGroupName: args.azureResourceGroupName,

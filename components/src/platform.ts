@@ -218,7 +218,7 @@ export class Platform extends pulumi.ComponentResource {
                 gatewayName: gateway!.gatewayName,
                 gatewayNamespace: gateway!.gatewayNamespace,
                 backends: backends.map((b) => ({ service: b.service, capacity: b.capacity, port: ports.get(b.service)! })),
-            }, { ...k8sOpts, dependsOn: [...parts.services.values()] }));
+            }, k8sOpts));
         }
         if (args.etcd) {
             const { name: etcdName, ...etcdArgs } = args.etcd;

@@ -98,8 +98,8 @@ export class Recorder implements pulumi.runtime.Mocks {
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const meta = this.pending.get(`${args.type}::${args.name}`) ?? { parent: "", provider: args.provider ?? "", custom: !!args.custom };
-        // The URN the mock monitor gives the resource (parent type chain included).
-        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${meta.parent ? meta.parent.split("::")[2] + "$" : ""}${args.type}::${args.name}`;
+        // The URN the mock monitor gives the resource: it prefixes the parent's own type only.
+        const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$` : ""}${args.type}::${args.name}`;
         const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
         const secretInputs = Object.keys(args.inputs ?? {}).filter((k) => isSecretValue(args.inputs[k]));
         this.resources.push({ type: args.type, name: args.name, urn, inputs, secretInputs, ...meta });

@@ -1,5 +1,5 @@
 /** EKS: VPC, KMS, IAM, control plane, managed node groups, OIDC provider, core add-ons. */
-import * as aws from "@pulumi/aws";
+import type * as awsTypes from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan } from "../planners/cluster";
 import { EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
@@ -10,6 +10,8 @@ import type { CloudCluster } from "./types";
 export const EKS_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): CloudCluster {
+    // Loaded here, not at import: each cloud SDK costs about half a second of start-up.
+    const aws = require("@pulumi/aws") as typeof awsTypes;
     const a = plan.aws!;
     const opts: pulumi.CustomResourceOptions = { parent };
     const tags = { ...plan.tags, "paas:cluster": plan.clusterName };

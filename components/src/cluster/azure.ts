@@ -1,9 +1,9 @@
 /** AKS: resource group, VNet, control-plane identity, Entra ID + Azure RBAC cluster, autoscaling zonal pools. */
-import * as authorization from "@pulumi/azure-native/authorization";
-import * as containerservice from "@pulumi/azure-native/containerservice";
-import * as managedidentity from "@pulumi/azure-native/managedidentity";
-import * as network from "@pulumi/azure-native/network";
-import * as resources from "@pulumi/azure-native/resources";
+import type * as authorizationTypes from "@pulumi/azure-native/authorization";
+import type * as containerserviceTypes from "@pulumi/azure-native/containerservice";
+import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity";
+import type * as networkTypes from "@pulumi/azure-native/network";
+import type * as resourcesTypes from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
 import type { CloudCluster } from "./types";
@@ -46,6 +46,12 @@ function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pu
 }
 
 export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): CloudCluster {
+    // Loaded here, not at import: each cloud SDK costs about half a second of start-up.
+    const authorization = require("@pulumi/azure-native/authorization") as typeof authorizationTypes;
+    const containerservice = require("@pulumi/azure-native/containerservice") as typeof containerserviceTypes;
+    const managedidentity = require("@pulumi/azure-native/managedidentity") as typeof managedidentityTypes;
+    const network = require("@pulumi/azure-native/network") as typeof networkTypes;
+    const resources = require("@pulumi/azure-native/resources") as typeof resourcesTypes;
     const z = plan.azure!;
     const opts: pulumi.CustomResourceOptions = { parent };
     const tags = { ...plan.tags, "paas-cluster": plan.clusterName };

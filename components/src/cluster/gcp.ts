@@ -1,5 +1,5 @@
 /** GKE: VPC with secondary ranges, Cloud NAT, KMS, node service account, regional private cluster. */
-import * as gcp from "@pulumi/gcp";
+import type * as gcpTypes from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
 import { GKE_NODE_ROLES } from "../planners/iam";
@@ -27,6 +27,8 @@ function nodeConfig(pool: Pick<NodePoolPlan, "machineType" | "diskSizeGb" | "spo
 }
 
 export function createGkeCluster(name: string, plan: ClusterPlan, parent: pulumi.Resource): CloudCluster {
+    // Loaded here, not at import: each cloud SDK costs about half a second of start-up.
+    const gcp = require("@pulumi/gcp") as typeof gcpTypes;
     const g = plan.gcp!;
     const opts: pulumi.CustomResourceOptions = { parent };
     const labels = { ...plan.tags, "paas-cluster": plan.clusterName };
