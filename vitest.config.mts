@@ -7,6 +7,8 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         exclude: ["test/engine/**", "node_modules/**"],
         pool: "forks",
+        // One more worker than the 2 cores: the etcd and audit tests spend most of their time waiting.
+        maxWorkers: 3,
         testTimeout: 60_000,
         hookTimeout: 60_000,
     },

@@ -86,7 +86,7 @@ describe.each([3, 5])("a %i-member quorum", (n) => {
         expect(c.alive()).toHaveLength(plan.quorum - 1);
         // Give the survivors time to notice the leader is gone, then try every one of them.
         await new Promise((r) => setTimeout(r, 1500));
-        for (const i of c.alive()) await expect(c.put(i, "lost/1", "maybe", 3000)).rejects.toThrow();
+        await Promise.all(c.alive().map((i) => expect(c.put(i, `lost/${i}`, "maybe", 3000)).rejects.toThrow()));
     });
 
     it("has every acknowledged write after all members restart", async () => {
