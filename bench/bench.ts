@@ -61,6 +61,12 @@ function pairs(a: () => number, b: () => number): { a: number[]; b: number[]; ra
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "paas-bench-"));
 const results: Record<string, unknown> = { runs: RUNS, node: process.version, cpus: os.cpus().length, date: new Date().toISOString() };
 const table: string[] = [];
+/** Writes what is measured so far, so a failure late in the run keeps the earlier figures. */
+function save(): void {
+    fs.mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+    fs.writeFileSync(path.join(ROOT, "bench/results/latest.md"), `${table.join("\n")}\n`);
+}
 
 // ---- program vs floor under mocks (each run a fresh process: module loading included)
 if (ONLY.has("mocks")) {
@@ -85,6 +91,7 @@ if (ONLY.has("mocks")) {
     const growth = { program: m[1000].programS.median / m[100].programS.median, floor: m[1000].floorS.median / m[100].floorS.median };
     results.mocks = { ...mocks, growth100to1000: growth };
     table.push(`| | growth 100 → 1000 | ${growth.program.toFixed(2)}× | ${growth.floor.toFixed(2)}× | | | |`, "");
+    save();
 }
 
 // ---- real engine: `pulumi preview` of the local stack vs the same graph as raw resources
@@ -108,8 +115,9 @@ if (ONLY.has("engine") && hasPulumi) {
         });
         const floor = scratch(`floor-${n}`, (dir) => {
             fs.copyFileSync(path.join(ROOT, "bench/graph.ts"), path.join(dir, "graph.ts"));
-            fs.copyFileSync(graph, path.join(dir, "graph.json"));
-            fs.writeFileSync(path.join(dir, "index.ts"), 'import { registerGraph } from "./graph";\nregisterGraph(require("./graph.json"));\n');
+            // Not graph.json: require("./graph") would resolve to the JSON before the .ts file.
+            fs.copyFileSync(graph, path.join(dir, "nodes.json"));
+            fs.writeFileSync(path.join(dir, "index.ts"), 'import { registerGraph } from "./graph";\nregisterGraph(require("./nodes.json"));\n');
             fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), "config: {}\n");
         });
         const preview = (s: { dir: string; env: NodeJS.ProcessEnv }) => () => timed("pulumi", ["preview", "--stack", "local", "--non-interactive"], s.dir, s.env) / 1000;
@@ -121,6 +129,7 @@ if (ONLY.has("engine") && hasPulumi) {
     }
     results.engine = engine;
     table.push("");
+    save();
 }
 
 /** A scratch Pulumi project (node_modules linked) with its own file backend and a `local` stack. */
@@ -152,7 +161,6 @@ if (ONLY.has("tests")) {
     table.push("| suite | median (min–max) |", "|---|---|", `| \`npm test\` | ${fmt(stats(t.test), "s")} |`, `| \`npm run typecheck\` | ${fmt(stats(t.typecheck), "s")} |`, "");
 }
 
-fs.mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-fs.writeFileSync(path.join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+save();
 fs.rmSync(work, { recursive: true, force: true });
 process.stdout.write(`${table.join("\n")}\n`);

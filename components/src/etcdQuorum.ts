@@ -8,7 +8,7 @@ import * as tls from "@pulumi/tls";
 import {
     CLIENT_PORT, type EtcdArgs, type EtcdPlan, METRICS_PORT, PEER_PORT, checkEtcd, kubernetesAddressing, memberFlags, planEtcd,
 } from "./planners/etcd";
-import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
+import { DNS_EGRESS, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 import { Problems } from "./validation";
 
 /** Who issues the member and client certificates. */
@@ -152,7 +152,6 @@ export class EtcdQuorum extends pulumi.ComponentResource {
             spec: { selector: { matchLabels: selector }, maxUnavailable: plan.faultTolerance },
         }, child);
 
-        const dns = { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }], ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }] };
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
             metadata: { name, namespace: ns, labels },
             spec: {
@@ -162,7 +161,7 @@ export class EtcdQuorum extends pulumi.ComponentResource {
                     { from: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: PEER_PORT }, { protocol: "TCP", port: CLIENT_PORT }] },
                     { from: [{ podSelector: { matchLabels: clientLabel } }], ports: [{ protocol: "TCP", port: CLIENT_PORT }] },
                 ],
-                egress: [dns, { to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: PEER_PORT }, { protocol: "TCP", port: CLIENT_PORT }] }],
+                egress: [DNS_EGRESS, { to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: PEER_PORT }, { protocol: "TCP", port: CLIENT_PORT }] }],
             },
         }, child);
         new k8s.networking.v1.NetworkPolicy(`${name}-clients-netpol`, {
@@ -170,7 +169,7 @@ export class EtcdQuorum extends pulumi.ComponentResource {
             spec: {
                 podSelector: { matchLabels: clientLabel },
                 policyTypes: ["Egress"],
-                egress: [dns, { to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: CLIENT_PORT }] }],
+                egress: [DNS_EGRESS, { to: [{ podSelector: { matchLabels: selector } }], ports: [{ protocol: "TCP", port: CLIENT_PORT }] }],
             },
         }, child);
 

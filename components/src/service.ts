@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type AutoscalingArgs, type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
 import { DEFAULT_KUBERNETES_VERSION } from "./planners/cluster";
-import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
+import { DNS_EGRESS, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 import { checkService } from "./planners/service";
 
 /** Where traffic from the gateway's data plane comes from. */
@@ -201,10 +201,7 @@ export function networkPolicySpec(name: string, args: ServiceArgs) {
         for (const caller of [...(args.allowFrom ?? [])].sort()) peers.push({ podSelector: { matchLabels: selectorLabels(caller) } });
         if (peers.length > 0) ingress.push({ from: peers, ports: [tcp(args.port)] });
     }
-    const egress: object[] = [{
-        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-        ports: [{ protocol: "UDP", port: 53 }, tcp(53)],
-    }];
+    const egress: object[] = [DNS_EGRESS];
     for (const call of args.calls ?? []) egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(call.service) } }], ports: [tcp(call.port)] });
     for (const e of args.egress ?? []) egress.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [tcp(e.port)] });
     return { podSelector: { matchLabels: selectorLabels(name) }, policyTypes: ["Ingress", "Egress"], ingress, egress };

@@ -86,5 +86,11 @@ export function quantityValue(q: string): number {
     return n * factor[unit];
 }
 
+/** NetworkPolicy egress rule to the cluster DNS, which every workload behind a default deny needs. */
+export const DNS_EGRESS = {
+    to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+    ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
+};
+
 /** DNS-1035 label: what Service names must be. */
 export const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
