@@ -156,21 +156,14 @@ external_pulumi() {
 # ---------------------------------------------------------------------------
 # builders
 
-build_pulumi() {
-  local key="pulumi $PULUMI_VERSION"
-  if stamp_ok pulumi "$key" "$BIN_DIR/pulumi"; then
-    log "pulumi $PULUMI_VERSION is up to date"
-    return 0
-  fi
-  local t0 dir=$BUILD_DIR/pulumi gomod
-  t0=$(date +%s)
-  log "building pulumi $PULUMI_VERSION (first build takes several minutes)…"
-  require_go
-  new_wrapper "$dir" paas.invalid/toolchain/pulumi
+# A wrapper module at $1 (module path $2) requiring pkg/v3 and sdk/v3 at
+# PULUMI_VERSION. pkg/v3's go.mod replaces sdk/v3 with ../sdk, so
+# `go install pkg@version` is refused: the wrapper requires both at the same
+# version and keeps pkg's other replaces (a clipboard fork).
+pulumi_wrapper() {
+  local dir=$1 module=$2 gomod
+  new_wrapper "$dir" "$module"
   gomod=$(module_gomod github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION")
-  # pkg/v3's go.mod replaces sdk/v3 with ../sdk, so `go install pkg@version`
-  # is refused: require pkg and sdk at the same version in a wrapper module
-  # and keep pkg's other replaces (a clipboard fork).
   (
     cd "$dir"
     # shellcheck disable=SC2046
@@ -178,6 +171,22 @@ build_pulumi() {
       -require="github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
       -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
       $(copy_replaces_args "$gomod")
+  )
+}
+
+build_pulumi() {
+  local key="pulumi $PULUMI_VERSION"
+  if stamp_ok pulumi "$key" "$BIN_DIR/pulumi"; then
+    log "pulumi $PULUMI_VERSION is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/pulumi
+  t0=$(date +%s)
+  log "building pulumi $PULUMI_VERSION (first build takes several minutes)…"
+  require_go
+  pulumi_wrapper "$dir" paas.invalid/toolchain/pulumi
+  (
+    cd "$dir"
     go_build "$BIN_DIR/pulumi" \
       "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
       osusergo,grpcnotrace \
@@ -225,18 +234,8 @@ build_language_nodejs() {
   local mod=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
   t0=$(date +%s)
   require_go
-  new_wrapper "$dir" paas.invalid/toolchain/pulumi-language-nodejs
-  # Requiring pkg/v3 as well gives the module graph of the CLI build, so most
-  # packages come out of the Go build cache.
-  gomod=$(module_gomod github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION")
-  (
-    cd "$dir"
-    # shellcheck disable=SC2046
-    go mod edit \
-      -require="github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
-      -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
-      $(copy_replaces_args "$gomod")
-  )
+  # The CLI's module graph: most packages come out of the Go build cache.
+  pulumi_wrapper "$dir" paas.invalid/toolchain/pulumi-language-nodejs
   if [[ -n $upstream ]]; then
     log "building pulumi-language-nodejs $upstream (upstream; takes a few minutes)…"
     gomod=$(module_gomod "$mod" "$upstream")
