@@ -169,8 +169,7 @@ describe("AccessControl in the example stacks", () => {
         const b = run.recorder.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "paas-access-break-glass-cluster-admin").inputs;
         expect(b.metadata.name).toBe("paas-break-glass-cluster-admin");
         expect(b.roleRef.name).toBe("cluster-admin");
-        const subjects = run.recorder.resources.filter((r) => r.custom).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
-        expect(evaluate(subjects, { all: "mandatory" }).map((v) => v.message)).toEqual([
+        expect(evaluate(run.recorder.policySubjects(), { all: "mandatory" }).map((v) => v.message)).toEqual([
             'ClusterRoleBinding "paas-break-glass-cluster-admin": roleRef.name is cluster-admin; bind a least-privilege role from the access model instead']);
     });
 });

@@ -13,8 +13,6 @@ import { ROOT, STACKS, runStack } from "./harness/stacks";
 const prod: PolicyConfigFile = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config/prod.json"), "utf8"));
 const dev: PolicyConfigFile = JSON.parse(fs.readFileSync(path.join(ROOT, "policies/config/dev.json"), "utf8"));
 
-const subjectsOfRun = (rec: Recorder): Subject[] =>
-    rec.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:")).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
 
 /** A `pulumi stack export` document (deployment version 3) of a mock run. */
 export function exportOf(rec: Recorder): object {
@@ -91,19 +89,19 @@ const insecure: [string, (c: Record<string, any>) => Record<string, any>, string
 describe("the example stacks against the pack", () => {
     it.each(STACKS)("%s has no violation at prod settings", async (s) => {
         const run = await runStack(s);
-        expect(evaluate(subjectsOfRun(run.recorder), prod)).toEqual([]);
+        expect(evaluate(run.recorder.policySubjects(), prod)).toEqual([]);
     });
 
     it.each(insecure)("an insecure variant of %s is caught", async (s, change, policy) => {
         const run = await runStack(s, change);
-        const violations = evaluate(subjectsOfRun(run.recorder), prod);
+        const violations = evaluate(run.recorder.policySubjects(), prod);
         expect(violations.map((v) => v.policy)).toEqual([policy]);
         expect(violations[0].level).toBe("mandatory");
     });
 
     it("dev settings keep most rules advisory", async () => {
         const run = await runStack("local", insecure[0][1]);
-        expect(evaluate(subjectsOfRun(run.recorder), dev).map((v) => `${v.policy}:${v.level}`)).toEqual(["k8s-no-sa-token-automount:advisory"]);
+        expect(evaluate(run.recorder.policySubjects(), dev).map((v) => `${v.policy}:${v.level}`)).toEqual(["k8s-no-sa-token-automount:advisory"]);
     });
 });
 

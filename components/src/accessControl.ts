@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type AccessMatrix, type AclRule, type AclSubject, compileAcl } from "./planners/acl";
 import type { Cloud } from "./planners/cluster";
 import { checkAccess } from "./planners/access";
-import { awsGrantPolicy, irsaTrustPolicy } from "./planners/iam";
+import { awsGrantPolicy, azureRoleDefinitionId, irsaTrustPolicy } from "./planners/iam";
 import { MANAGED_BY } from "./planners/workload";
 import { Problems } from "./validation";
 
@@ -197,7 +197,7 @@ export class AccessControl extends pulumi.ComponentResource {
             new authorization.RoleAssignment(`${id}-role-${i}`, {
                 principalId: identity.principalId,
                 principalType: "ServicePrincipal",
-                roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${r.roleDefinitionId}`,
+                roleDefinitionId: client.subscriptionId.apply((sub) => azureRoleDefinitionId(sub, r.roleDefinitionId)),
                 scope: r.scope,
             }, { parent: this });
         });

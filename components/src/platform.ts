@@ -18,7 +18,6 @@ import { Service, type ServiceArgs } from "./service";
 import { Problems } from "./validation";
 import { WeightedRoute, type WeightedRouteArgs } from "./weightedRoute";
 
-export { MANAGED_BY } from "./planners/workload";
 
 /** A service of the platform: the Service args plus its name and the services it calls. */
 export interface PlatformServiceArgs extends Omit<ServiceArgs, "namespace" | "kubernetesVersion" | "gatewayPeer" | "allowFrom" | "calls"> {

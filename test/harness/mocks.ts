@@ -140,6 +140,11 @@ export class Recorder implements pulumi.runtime.Mocks {
         return hit;
     }
 
+    /** What the policy pack sees of the run: every custom resource but providers, inputs as props. */
+    policySubjects(): { type: string; name: string; urn: string; props: Record<string, any> }[] {
+        return this.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:")).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
+    }
+
     /** Direct children of the resource (type, name). */
     childrenOf(type: string, name: string): Registered[] {
         const parent = this.get(type, name);

@@ -6,6 +6,7 @@ import type * as networkTypes from "@pulumi/azure-native/network";
 import type * as resourcesTypes from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
+import { azureRoleDefinitionId } from "../planners/iam";
 import type { CloudCluster } from "./types";
 
 /** Built-in role definition IDs (the same GUIDs in every Azure tenant). */
@@ -57,7 +58,7 @@ export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi
     const tags = { ...plan.tags, "paas-cluster": plan.clusterName };
     const client = authorization.getClientConfigOutput({ parent });
     const roleId = (guid: string) =>
-        pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+        client.subscriptionId.apply((sub) => azureRoleDefinitionId(sub, guid));
 
     const resourceGroupName: pulumi.Output<string> = z.resourceGroupName
         ? pulumi.output(z.resourceGroupName)

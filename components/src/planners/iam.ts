@@ -93,3 +93,8 @@ export function awsGrantPolicy(actions: readonly string[], resources: readonly s
 export const GCP_FORBIDDEN_ROLES = ["roles/owner", "roles/editor", "roles/iam.securityAdmin", "roles/resourcemanager.projectIamAdmin"] as const;
 /** Azure built-in roles too broad for a workload: Owner, Contributor, User Access Administrator. */
 export const AZURE_FORBIDDEN_ROLES = ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b24988ac-6180-42a0-ab88-20f7382dd24c", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"] as const;
+
+/** Full ID of an Azure role definition GUID in a subscription (what role assignments take). */
+export function azureRoleDefinitionId(subscriptionId: string, guid: string): string {
+    return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+}
