@@ -2,6 +2,8 @@
  * The one place stack config is parsed and checked. Every problem is collected and reported at
  * once with its full key path; on any problem the program throws before registering anything.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
 import { EtcdCertificates } from "../components/src/etcdQuorum";
 import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
@@ -22,6 +24,8 @@ export interface PlatformConfig {
     readonly cluster: KubernetesClusterArgs;
     /** True when `paas:kubeconfig` is set (its value is read as a secret by the program). */
     readonly hasKubeconfig: boolean;
+    /** `paas:cluster.local.kubeconfigFile`, resolved: a kubeconfig file read (as a secret) at every run. */
+    readonly kubeconfigFile?: string;
     /** Namespace the platform's workloads live in. */
     readonly namespace: string;
     readonly services: PlatformServiceArgs[];
@@ -81,7 +85,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const cloudReader = key("cloud");
     const cloud = cloudReader.present ? cloudReader.oneOf(CLOUDS) : "local";
 
-    const cluster = readCluster(key("cluster"));
+    const { kubeconfigFile: kubeconfigFileRaw, ...cluster } = readCluster(key("cluster"));
 
     for (const need of cloud ? REGION_KEYS[cloud] : []) {
         const cloudOptions = (cloud === "local" ? undefined : cluster[cloud!]) as Record<string, unknown> | undefined;
@@ -94,6 +98,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const hasKubeconfig = !!raw[`${NAMESPACE}:kubeconfig`]; // "" is the declared default: none
     if (hasKubeconfig && cloud !== "local")
         problems.add(`${NAMESPACE}:kubeconfig`, undefined, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`, true);
+    const kubeconfigFile = checkKubeconfigFile(kubeconfigFileRaw, cloud, hasKubeconfig, cluster.local?.renderDirectory, problems);
 
     const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? "apps";
 
@@ -110,7 +115,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons, etcd, access }, (k) => `${NAMESPACE}:${k}`, problems);
     }
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, namespace, services, routes, gateway, addons, etcd, access };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, kubeconfigFile, namespace, services, routes, gateway, addons, etcd, access };
 }
 
 function strings(r: Reader): string[] | undefined {
@@ -119,10 +124,28 @@ function strings(r: Reader): string[] | undefined {
     return items.map((i) => i.string()).filter((s): s is string => s !== undefined);
 }
 
+const KUBECONFIG_FILE_KEY = `${NAMESPACE}:cluster.local.kubeconfigFile`;
+
+/**
+ * `paas:cluster.local.kubeconfigFile`: one way to name the target cluster, and a file that
+ * exists. Its content is never read here and never printed (it holds credentials).
+ */
+function checkKubeconfigFile(file: string | undefined, cloud: Cloud | undefined, hasKubeconfig: boolean, renderDirectory: string | undefined, problems: Problems): string | undefined {
+    if (file === undefined) return undefined;
+    if (cloud !== "local") return problems.add(KUBECONFIG_FILE_KEY, file, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`);
+    if (hasKubeconfig) return problems.add(KUBECONFIG_FILE_KEY, file, `and ${NAMESPACE}:kubeconfig both name a cluster; set only one`);
+    if (renderDirectory !== undefined)
+        return problems.add(KUBECONFIG_FILE_KEY, file, `and ${NAMESPACE}:cluster.local.renderDirectory exclude each other (deploy into a cluster, or render manifests); set only one`);
+    const resolved = path.resolve(file);
+    if (!fs.existsSync(resolved) || !fs.statSync(resolved).isFile())
+        return problems.add(KUBECONFIG_FILE_KEY, file, "names no file: start the project's local control plane (npm run cluster:up writes .tools/cluster/kubeconfig) or give the path of an existing cluster's kubeconfig");
+    return resolved;
+}
+
 /** Reads `paas:cluster` into component args: types and key names only; semantics are the planner's. */
-function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> {
+function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeconfigFile?: string } {
     if (!r.object(["clusterName", "kubernetesVersion", "nodePools", "apiAccess", "tags", "aws", "gcp", "azure", "local"])) return {};
-    const out: Omit<KubernetesClusterArgs, "cloud"> = {
+    const out: Omit<KubernetesClusterArgs, "cloud"> & { kubeconfigFile?: string } = {
         clusterName: r.at("clusterName").string(),
         kubernetesVersion: r.at("kubernetesVersion").string(),
         tags: r.at("tags").stringMap(),
@@ -185,8 +208,10 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> {
         };
     }
     const local = r.at("local");
-    if (local.object(["renderDirectory"])) {
-        out.local = { renderDirectory: local.at("renderDirectory").string({ pattern: /^[^\0]+$/, what: "a folder path" }) };
+    if (local.object(["renderDirectory", "kubeconfigFile"])) {
+        const renderDirectory = local.at("renderDirectory").string({ pattern: /^[^\0]+$/, what: "a folder path" });
+        out.kubeconfigFile = local.at("kubeconfigFile").string({ pattern: /^[^\0]+$/, what: "a file path" });
+        if (renderDirectory !== undefined) out.local = { renderDirectory };
     }
     return stripUndefined(out);
 }

@@ -1,4 +1,5 @@
 /** The program: stack config in, platform out, outputs exported. */
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/src/platform";
 import { ConfigError } from "../components/src/validation";
@@ -13,7 +14,12 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         if (e instanceof ConfigError) throw new pulumi.RunError(e.message);
         throw e;
     }
-    const kubeconfig = cfg.hasKubeconfig ? new pulumi.Config(NAMESPACE).requireSecret("kubeconfig") : undefined;
+    // Either way the kubeconfig is a secret: it holds the cluster's credentials.
+    const kubeconfig = cfg.hasKubeconfig
+        ? new pulumi.Config(NAMESPACE).requireSecret("kubeconfig")
+        : cfg.kubeconfigFile
+            ? pulumi.secret(fs.readFileSync(cfg.kubeconfigFile, "utf8"))
+            : undefined;
     const platform = new Platform("paas", {
         cluster: { ...cfg.cluster, local: cfg.cloud === "local" ? { ...cfg.cluster.local, kubeconfig } : undefined },
         namespace: cfg.namespace,

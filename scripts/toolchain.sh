@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
 # the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
-# etcd + etcdctl and actionlint. Every version comes from
-# <repo>/toolchain.versions and nowhere else.
+# etcd + etcdctl, actionlint, a Kubernetes control plane (kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
+# Gateway API and cert-manager CRDs and KWOK's stages out of their modules into
+# <repo>/.tools/share. Every version comes from <repo>/toolchain.versions and
+# nowhere else.
 #
 # Usage:
 #   scripts/toolchain.sh               build whatever is missing or outdated
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
-#                                      kubernetes, etcd, actionlint
+#                                      kubernetes, etcd, actionlint, kube,
+#                                      kwok, crds
 #   scripts/toolchain.sh --print-env   print `export ...` lines; use as
 #                                      eval "$(scripts/toolchain.sh --print-env)"
 #   scripts/toolchain.sh --help
@@ -17,7 +21,9 @@
 # for. Go's module and build caches (GOMODCACHE, GOCACHE) keep their defaults
 # so they persist on the machine. If a pulumi >= PULUMI_MIN_VERSION is on PATH
 # outside .tools/bin, it is used and neither pulumi nor the language host is
-# built (a real install ships its own language hosts).
+# built (a real install ships its own language hosts). Likewise a
+# kube-apiserver, kube-controller-manager, kube-scheduler, kubectl or kwok of
+# exactly the pinned version on PATH is linked into .tools/bin instead of built.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,7 +44,8 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint)
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint kube kwok crds)
+SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -355,6 +362,170 @@ build_actionlint() {
 }
 
 # ---------------------------------------------------------------------------
+# Kubernetes control plane and KWOK
+
+# external_binary NAME WANT VERSION-ARGS...: path of NAME on PATH, outside
+# .tools/bin, whose version output contains WANT; prints nothing otherwise.
+external_binary() {
+  local name=$1 want=$2 dir own IFS=:
+  shift 2
+  own=$(cd "$BIN_DIR" 2>/dev/null && pwd -P) || own=$BIN_DIR
+  for dir in $PATH; do
+    [[ -n $dir && -f $dir/$name && -x $dir/$name ]] || continue
+    [[ "$(cd "$dir" 2>/dev/null && pwd -P)" == "$own" ]] && continue
+    if "$dir/$name" "$@" 2>/dev/null | grep -qF -- "$want"; then
+      echo "$dir/$name"
+      return 0
+    fi
+  done
+}
+
+# link_external NAME WANT VERSION-ARGS...: links an installed NAME of the
+# wanted version into .tools/bin; false when there is none.
+link_external() {
+  local name=$1 want=$2 ext
+  shift 2
+  ext=$(external_binary "$name" "$want" "$@")
+  [[ -n $ext ]] || return 1
+  if [[ "$(readlink "$BIN_DIR/$name" 2>/dev/null)" != "$ext" ]]; then
+    ln -sfn "$ext" "$BIN_DIR/$name"
+    log "using $ext ($want)"
+  fi
+  write_stamp "$name" "external $ext $want"
+}
+
+KUBE_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+
+# kube-apiserver, kube-controller-manager, kube-scheduler and kubectl of one
+# release. k8s.io/kubernetes requires its staging modules at v0.0.0 and
+# replaces each with ./staging/...: the wrapper module replaces each with the
+# published module of the same release instead, and takes the upstream go and
+# godebug lines (godebug only applies in the main module).
+build_kube() {
+  local v=$KUBERNETES_VERSION key="kubernetes $KUBERNETES_VERSION" missing=() c
+  for c in "${KUBE_COMMANDS[@]}"; do
+    if [[ $c == kubectl ]]; then
+      link_external kubectl "gitVersion: $v" version --client -o yaml && continue
+    else
+      link_external "$c" "Kubernetes $v" --version && continue
+    fi
+    stamp_ok "$c" "$key" "$BIN_DIR/$c" && continue
+    missing+=("$c")
+  done
+  if ((${#missing[@]} == 0)); then
+    log "kubernetes $v (${KUBE_COMMANDS[*]}) is up to date"
+    return 0
+  fi
+  [[ $v =~ ^v1\.([0-9]+)\.([0-9]+)$ ]] || die "KUBERNETES_VERSION must look like v1.35.8, got '$v'"
+  local staging="v0.${BASH_REMATCH[1]}.${BASH_REMATCH[2]}" minor=${BASH_REMATCH[1]}
+  local t0 dir=$BUILD_DIR/kube gomod info commit date godebug gover pkgs=() ldflags x
+  t0=$(date +%s)
+  log "building ${missing[*]} $v (first build takes 20 minutes or more on 2 cores)…"
+  require_go
+  gomod=$(module_gomod k8s.io/kubernetes "$v")
+  [[ -f $gomod ]] || die "could not download k8s.io/kubernetes@$v from the Go module proxy"
+  info=${gomod%.mod}.info
+  commit=$(sed -n 's/.*"Hash": *"\([0-9a-f]*\)".*/\1/p' "$info" 2>/dev/null | head -n1)
+  date=$(sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p' "$info" 2>/dev/null | head -n1)
+  gover=$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$gomod" | head -n1)
+  godebug=$(sed -n 's/^godebug \(.*\)$/\1/p' "$gomod" | head -n1)
+  new_wrapper "$dir" paas.invalid/toolchain/kube
+  (
+    cd "$dir"
+    local reps=()
+    while read -r m; do reps+=("-replace=$m=$m@$staging"); done < <(
+      sed -n 's#^[[:space:]]*\(k8s.io/[^[:space:]]*\)[[:space:]]*=>[[:space:]]*\./staging/.*#\1#p' "$gomod")
+    ((${#reps[@]} > 0)) || die "no staging replaces found in the go.mod of k8s.io/kubernetes@$v"
+    go mod edit -require="k8s.io/kubernetes@$v" "${reps[@]}" ${gover:+-go=$gover}
+    [[ -z $godebug ]] || go mod edit -godebug="$godebug"
+    ldflags="-s -w"
+    for x in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+      ldflags+=" -X $x.gitVersion=$v -X $x.gitMajor=1 -X $x.gitMinor=$minor"
+      ldflags+=" -X $x.gitCommit=${commit:-unknown} -X $x.gitTreeState=clean -X $x.buildDate=${date:-1970-01-01T00:00:00Z}"
+    done
+    for c in "${missing[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+    # One go build for all: the packages they share are compiled once.
+    mkdir -p out
+    CGO_ENABLED=0 go build -mod=mod -trimpath -buildvcs=false -tags selinux,notest,grpcnotrace \
+      -ldflags "$ldflags" -o out/ "${pkgs[@]}" || die "build of ${missing[*]} failed (see above)"
+    for c in "${missing[@]}"; do
+      rm -f "$BIN_DIR/$c"
+      mv -f "out/$c" "$BIN_DIR/$c"
+      write_stamp "$c" "$key"
+    done
+  )
+  log "built ${missing[*]} $v in $(elapsed "$t0")"
+}
+
+build_kwok() {
+  local key="kwok $KWOK_VERSION"
+  link_external kwok "${KWOK_VERSION#v}" --version && return 0
+  if stamp_ok kwok "$key" "$BIN_DIR/kwok"; then
+    log "kwok $KWOK_VERSION is up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/kwok
+  t0=$(date +%s)
+  log "building kwok $KWOK_VERSION (first build takes a few minutes)…"
+  require_go
+  new_wrapper "$dir" paas.invalid/toolchain/kwok
+  (
+    cd "$dir"
+    go mod edit -require="sigs.k8s.io/kwok@$KWOK_VERSION"
+    go_build "$BIN_DIR/kwok" "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" "" sigs.k8s.io/kwok/cmd/kwok
+  )
+  write_stamp kwok "$key"
+  log "built kwok $KWOK_VERSION in $(elapsed "$t0")"
+}
+
+# copy_yaml SRC_DIR DEST_DIR [FILES...]: copies YAML files out of a read-only
+# module folder (all *.yaml of SRC_DIR when no files are named).
+copy_yaml() {
+  local src=$1 dest=$2 f
+  shift 2
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  if (($#)); then
+    for f in "$@"; do
+      [[ -f $src/$f ]] || die "$src/$f not found"
+      install -m 0644 "$src/$f" "$dest/$(basename "$f")"
+    done
+  else
+    for f in "$src"/*.yaml; do
+      [[ $(basename "$f") == kustomization.yaml ]] && continue
+      install -m 0644 "$f" "$dest/"
+    done
+  fi
+}
+
+# The CRDs of the objects the program declares (Gateway API standard channel,
+# cert-manager) and KWOK's node and pod stages, from their Go modules, into
+# .tools/share/{crds,kwok-stages}.
+install_crds() {
+  local key="crds gateway-api $GATEWAY_API_VERSION cert-manager $CERT_MANAGER_VERSION stages kwok $KWOK_VERSION" d
+  if stamp_ok crds "$key" && [[ -d $SHARE_DIR/crds/gateway-api && -d $SHARE_DIR/crds/cert-manager && -d $SHARE_DIR/kwok-stages ]]; then
+    log "CRDs (Gateway API $GATEWAY_API_VERSION, cert-manager $CERT_MANAGER_VERSION) and kwok stages are up to date"
+    return 0
+  fi
+  require_go
+  log "copying the Gateway API $GATEWAY_API_VERSION and cert-manager $CERT_MANAGER_VERSION CRDs and the kwok $KWOK_VERSION stages out of their modules…"
+  d=$(module_dir sigs.k8s.io/gateway-api "$GATEWAY_API_VERSION")
+  [[ -d $d/config/crd/standard ]] || die "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION has no config/crd/standard"
+  copy_yaml "$d/config/crd/standard" "$SHARE_DIR/crds/gateway-api"
+  d=$(module_dir github.com/cert-manager/cert-manager "$CERT_MANAGER_VERSION")
+  [[ -d $d/deploy/crds ]] || die "github.com/cert-manager/cert-manager@$CERT_MANAGER_VERSION has no deploy/crds"
+  copy_yaml "$d/deploy/crds" "$SHARE_DIR/crds/cert-manager"
+  d=$(module_dir sigs.k8s.io/kwok "$KWOK_VERSION")/kustomize/stage
+  copy_yaml "$d" "$SHARE_DIR/kwok-stages" \
+    node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+    pod/general/pod-create.yaml pod/general/pod-init-container-running.yaml \
+    pod/general/pod-init-container-completed.yaml pod/general/pod-ready.yaml \
+    pod/general/pod-complete.yaml pod/general/pod-delete.yaml
+  write_stamp crds "$key"
+  log "installed CRDs and kwok stages into $SHARE_DIR"
+}
+
+# ---------------------------------------------------------------------------
 # main
 
 main() {
@@ -372,6 +543,9 @@ main() {
       kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
       etcd | etcdctl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
+      kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
+      kwok) tools+=(kwok) ;;
+      crds | stages) tools+=(crds) ;;
       *) die "unknown argument '$t' (try --help)" ;;
     esac
   done
@@ -381,7 +555,7 @@ main() {
   fi
   ((${#tools[@]})) || tools=("${ALL_TOOLS[@]}")
 
-  mkdir -p "$BIN_DIR" "$BUILD_DIR" "$STAMP_DIR"
+  mkdir -p "$BIN_DIR" "$BUILD_DIR" "$STAMP_DIR" "$SHARE_DIR"
   # One run at a time per checkout (the build folders are shared).
   if command -v flock >/dev/null 2>&1; then
     exec 9>"$TOOLS_DIR/.lock"
@@ -412,6 +586,9 @@ main() {
       kubernetes) build_kubernetes ;;
       etcd) build_etcd ;;
       actionlint) build_actionlint ;;
+      kube) build_kube ;;
+      kwok) build_kwok ;;
+      crds) install_crds ;;
     esac
   done
 }

@@ -2,65 +2,32 @@
  * The real engine, no mocks: `pulumi preview/up/destroy` of the `local` stack with the policy
  * pack, in a scratch copy of the project on a scratch file backend.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { audit } from "../../policies/audit";
+import { localStackYaml, pulumiBinary, type ScratchProject, scratchProject } from "../harness/engine";
 import { schemaErrors } from "../harness/schema";
 import { ROOT } from "../harness/stacks";
 
-const BIN = path.join(ROOT, ".tools/bin");
-const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: `${process.env.PATH}:${BIN}`,
-    PULUMI_CONFIG_PASSPHRASE: "engine-test",
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    KUBECONFIG: "",
+// Render mode: the committed stack with a render folder in place of the cluster, and the
+// default gateway controller (whose GatewayClass is rendered; no Helm release is).
+const rendered = (c: Record<string, any>) => {
+    c["paas:cluster"].local = { renderDirectory: "rendered" };
+    delete c["paas:addons"];
 };
-delete env.KUBECONFIG;
-
-function pulumiBinary(): string {
-    const r = spawnSync("bash", ["-c", "command -v pulumi"], { env, encoding: "utf8" });
-    if (r.status !== 0) throw new Error("no pulumi CLI: run `npm run toolchain` (builds it from Go modules into .tools/bin) or install the Pulumi CLI");
-    return r.stdout.trim();
-}
-
-/** A scratch copy of the project (node_modules linked) with its own backend and home. */
-function scratchProject(stackFile: string): { dir: string; run: (args: string[], allowFail?: boolean) => { code: number; out: string } } {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-engine-"));
-    for (const f of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    for (const d of ["app", "components", "policies"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
-    fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), stackFile);
-    fs.mkdirSync(path.join(dir, ".state"));
-    const runEnv = { ...env, PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_HOME: path.join(dir, ".pulumi-home") };
-    const bin = pulumiBinary();
-    return {
-        dir,
-        run: (args, allowFail = false) => {
-            const r = spawnSync(bin, [...args, "--non-interactive", "--color", "never"], { cwd: dir, env: runEnv, encoding: "utf8", timeout: 300_000 });
-            const out = `${r.stdout}${r.stderr}`;
-            if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")} exited ${r.status}:\n${out.slice(-4000)}`);
-            return { code: r.status ?? -1, out };
-        },
-    };
-}
-
-// Without the repo's encryption salt: the scratch stack gets its own passphrase.
-const stackYaml = fs.readFileSync(path.join(ROOT, "Pulumi.local.yaml"), "utf8").replace(/^encryptionsalt:.*\n?/m, "");
+const stackYaml = localStackYaml(rendered);
 const prodPolicy = path.join(ROOT, "policies/config/prod.json");
 
 describe("the local stack on the real engine", () => {
-    let p: ReturnType<typeof scratchProject>;
+    let p: ScratchProject;
     beforeAll(() => {
         p = scratchProject(stackYaml);
         p.run(["stack", "init", "local"]);
     });
-    afterAll(() => fs.rmSync(p.dir, { recursive: true, force: true }));
+    afterAll(() => p.remove());
 
     it("previews with the policy pack at prod levels and no violation", () => {
         const { out } = p.run(["preview", "--stack", "local", "--policy-pack", "policies", "--policy-pack-config", prodPolicy]);
@@ -107,14 +74,17 @@ describe("the local stack on the real engine", () => {
 
 describe("the policy pack in the engine", () => {
     // orders mounts a service-account token: breaks the mandatory k8s-no-sa-token-automount.
-    const insecure = stackYaml.replace("    - name: orders\n", "    - name: orders\n      automountServiceAccountToken: true\n");
-    let p: ReturnType<typeof scratchProject>;
+    const insecure = localStackYaml((c) => {
+        rendered(c);
+        c["paas:services"].find((s: { name: string }) => s.name === "orders").automountServiceAccountToken = true;
+    });
+    let p: ScratchProject;
     beforeAll(() => {
         expect(insecure).not.toBe(stackYaml);
         p = scratchProject(insecure);
         p.run(["stack", "init", "local"]);
     });
-    afterAll(() => fs.rmSync(p.dir, { recursive: true, force: true }));
+    afterAll(() => p.remove());
 
     const message = 'Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "orders" in the policy config';
 
@@ -129,7 +99,7 @@ describe("the policy pack in the engine", () => {
         // Advisory levels let `up` through, so there is state to export.
         p.run(["up", "--yes", "--stack", "local", "--policy-pack", "policies", "--policy-pack-config", path.join(ROOT, "policies/config/dev.json")]);
         const exported = path.join(p.dir, "export.json");
-        fs.writeFileSync(exported, execFileSync(pulumiBinary(), ["stack", "export", "--stack", "local"], { cwd: p.dir, env: { ...env, PULUMI_BACKEND_URL: `file://${p.dir}/.state`, PULUMI_HOME: path.join(p.dir, ".pulumi-home") }, encoding: "utf8" }));
+        fs.writeFileSync(exported, execFileSync(pulumiBinary(), ["stack", "export", "--stack", "local"], { cwd: p.dir, env: p.env, encoding: "utf8" }));
         const out: string[] = [];
         const code = audit([exported, "--config", prodPolicy, "--json"], (s) => out.push(s), () => undefined);
         expect(code).toBe(1);

@@ -6,6 +6,7 @@ import { main } from "../../app/main";
 import { type Recorder, resolve, settle, useMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "../..");
+export const KUBECONFIG_FIXTURE = path.join(ROOT, "test/fixtures/kubeconfig");
 export const STACKS = ["local", "dev", "aws-prod", "gcp-prod", "azure-prod"] as const;
 
 export function stackConfig(stack: string): Record<string, unknown> {
@@ -16,7 +17,11 @@ export function stackConfig(stack: string): Record<string, unknown> {
     }
     const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
     const stackFile = parse(fs.readFileSync(file, "utf8"));
-    return { ...out, ...(stackFile.config ?? {}) };
+    const config = { ...out, ...(stackFile.config ?? {}) };
+    // The local stack names the kubeconfig cluster:up writes; under mocks a fixture stands in for it.
+    const local = (config["paas:cluster"] as any)?.local;
+    if (local?.kubeconfigFile !== undefined) config["paas:cluster"] = { ...(config["paas:cluster"] as object), local: { ...local, kubeconfigFile: KUBECONFIG_FIXTURE } };
+    return config;
 }
 
 export interface ProgramRun {

@@ -1,0 +1,171 @@
+/**
+ * The local stack deployed for real: `pulumi up` into the project's control plane (kube-apiserver,
+ * controller manager, scheduler, kwok nodes), with the provider's await, the server's validation
+ * and Pod Security admission; then no drift, then destroy leaves nothing behind.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
+import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
+import { startTestCluster, type TestCluster } from "../harness/cluster";
+import { ROOT } from "../harness/stacks";
+
+const prodPolicy = path.join(ROOT, "policies/config/prod.json");
+const NS = "apps";
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
+    } catch {
+        return false;
+    }
+}
+
+let cluster: TestCluster;
+const pids: number[] = [];
+
+beforeAll(async () => {
+    cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470));
+    pids.push(...Object.values(cluster.info.pids));
+});
+afterAll(async () => {
+    await cluster?.down();
+});
+
+describe("the local stack in a real control plane", () => {
+    let p: ScratchProject;
+    let upOut = "";
+    beforeAll(() => {
+        p = scratchProject(localStackYaml((c) => (c["paas:cluster"].local = { kubeconfigFile: cluster.info.kubeconfig })), { timeoutMs: 540_000 });
+        p.run(["stack", "init", "local"]);
+    });
+    afterAll(() => p?.remove());
+
+    it("the control plane runs every component, with three Ready nodes in three zones", () => {
+        expect(Object.keys(cluster.info.pids).sort()).toEqual([...COMPONENTS].sort());
+        const nodes = cluster.json(["get", "nodes"]).items;
+        expect(nodes.map((n: any) => n.metadata.labels["topology.kubernetes.io/zone"]).sort()).toEqual(["zone-a", "zone-b", "zone-c"]);
+        for (const n of nodes) expect(n.status.conditions.find((c: any) => c.type === "Ready").status).toBe("True");
+        const version = cluster.json(["version"]).serverVersion.gitVersion;
+        expect(version).toMatch(/^v1\.35\.\d+$/);
+    });
+
+    it("`pulumi up` with the pack at prod levels: every object accepted, no Pod Security warning", () => {
+        const r = p.run(["up", "--yes", "--stack", "local", "--policy-pack", "policies", "--policy-pack-config", prodPolicy]);
+        upOut = r.out;
+        expect(upOut).toMatch(/\+ \d+ created/);
+        expect(upOut).not.toMatch(/mandatory|advisory/);
+        expect(upOut).not.toMatch(/PodSecurity|would violate/);
+        // Pod Security checked every pod the controllers created (enforce), and flagged none (audit).
+        const events = cluster.auditEvents().filter((e) => e.objectRef?.resource === "pods" && e.objectRef?.namespace === NS && e.verb === "create");
+        expect(events.length).toBeGreaterThan(0);
+        for (const e of events) expect(e.annotations?.["pod-security.kubernetes.io/enforce-policy"]).toBe("restricted:latest");
+        expect(events.filter((e) => e.annotations?.["pod-security.kubernetes.io/audit-violations"])).toEqual([]);
+        expect(events.filter((e) => e.responseStatus?.code >= 400)).toEqual([]);
+    });
+
+    it("every Deployment is Available with its HPA's minimum of replicas", () => {
+        const hpas = Object.fromEntries(cluster.json(["get", "hpa", "-n", NS]).items.map((h: any) => [h.metadata.name, h.spec.minReplicas]));
+        const deployments = cluster.json(["get", "deployments", "-n", NS]).items;
+        expect(deployments.map((d: any) => d.metadata.name).sort()).toEqual(["checkout-a", "checkout-b", "checkout-c", "mailer", "orders"]);
+        for (const d of deployments) {
+            const available = d.status.conditions.find((c: any) => c.type === "Available");
+            expect([d.metadata.name, available?.status]).toEqual([d.metadata.name, "True"]);
+            expect([d.metadata.name, d.status.availableReplicas]).toEqual([d.metadata.name, hpas[d.metadata.name]]);
+        }
+    });
+
+    it("the etcd StatefulSet is Ready with one member per node and per zone, and its claims are Bound", () => {
+        const outputs = JSON.parse(p.run(["stack", "output", "--stack", "local", "--json"]).out);
+        const sts = cluster.json(["get", "statefulset", "etcd", "-n", NS]);
+        expect(sts.status.readyReplicas).toBe(outputs.etcd.members);
+        const pods = cluster.json(["get", "pods", "-n", NS, "-l", "app.kubernetes.io/name=etcd"]).items;
+        const zoneOf = Object.fromEntries(DEFAULT_NODES.map((n) => [n.name, n.zone]));
+        const nodes = pods.map((x: any) => x.spec.nodeName);
+        expect(new Set(nodes).size).toBe(outputs.etcd.members);
+        expect(new Set(nodes.map((n: string) => zoneOf[n])).size).toBe(outputs.etcd.members);
+        const claims = cluster.json(["get", "pvc", "-n", NS]).items;
+        expect(claims.length).toBe(outputs.etcd.members + 1); // one per member, one for snapshots
+        for (const c of claims) expect([c.metadata.name, c.status.phase]).toEqual([c.metadata.name, "Bound"]);
+    });
+
+    it("every PDB allows the disruptions the plan says", () => {
+        const outputs = JSON.parse(p.run(["stack", "output", "--stack", "local", "--json"]).out);
+        const pdbs = Object.fromEntries(cluster.json(["get", "pdb", "-n", NS]).items.map((b: any) => [b.metadata.name, b.status.disruptionsAllowed]));
+        // Stateless services: one pod at a time; etcd: its fault tolerance f (quorum stays).
+        expect(pdbs).toEqual({ "checkout-a": 1, "checkout-b": 1, "checkout-c": 1, mailer: 1, orders: 1, etcd: outputs.etcd.faultTolerance });
+        expect(outputs.etcd.faultTolerance).toBe(1);
+    });
+
+    it("has no drift: preview and refresh both expect no changes", () => {
+        expect(p.run(["preview", "--stack", "local", "--expect-no-changes"]).out).toMatch(/\d+ unchanged/);
+        expect(p.run(["refresh", "--yes", "--stack", "local", "--expect-no-changes"]).out).toMatch(/\d+ unchanged/);
+    });
+
+    it("`pulumi destroy` leaves no object of the stack on the server", () => {
+        p.run(["destroy", "--yes", "--stack", "local"]);
+        const left = cluster.kubectl(["get", "namespaces", "-o", "name"]).split("\n").filter((n) => n === `namespace/${NS}` || n === "namespace/gateway");
+        expect(left).toEqual([]);
+        const managed = cluster.kubectl(["get", "clusterroles,clusterrolebindings,gatewayclasses,storageclasses", "-l", "app.kubernetes.io/managed-by=paas", "-o", "name"]).trim();
+        expect(managed).toBe("");
+        // Released simulated volumes are removed too.
+        const deadline = Date.now() + 30_000;
+        let pvs: string[] = [];
+        do pvs = cluster.json(["get", "pv"]).items.map((v: any) => v.metadata.name);
+        while (pvs.length > 0 && Date.now() < deadline);
+        expect(pvs).toEqual([]);
+        const state = JSON.parse(p.run(["stack", "export", "--stack", "local"]).out);
+        expect((state.deployment.resources ?? []).map((r: any) => r.type)).toEqual([]);
+    });
+});
+
+describe("an insecure variant is refused twice", () => {
+    // A stack transform gives the orders container privilege escalation (and a short await).
+    const index = `import * as pulumi from "@pulumi/pulumi";
+import { main } from "./app/main";
+pulumi.runtime.registerResourceTransform((a) => {
+    if (a.type !== "kubernetes:apps/v1:Deployment" || a.props.metadata?.name !== "orders") return undefined;
+    const props = JSON.parse(JSON.stringify(a.props));
+    props.metadata.annotations = { ...props.metadata.annotations, "pulumi.com/timeoutSeconds": "30" };
+    props.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation = true;
+    return { props, opts: a.opts };
+});
+export = main();
+`;
+    let p: ScratchProject;
+    beforeAll(() => {
+        p = scratchProject(localStackYaml((c) => (c["paas:cluster"].local = { kubeconfigFile: cluster.info.kubeconfig })), { index, timeoutMs: 540_000 });
+        p.run(["stack", "init", "local"]);
+    });
+    afterAll(() => p?.remove());
+
+    it("by the policy pack at preview", () => {
+        const r = p.run(["preview", "--stack", "local", "--policy-pack", "policies", "--policy-pack-config", prodPolicy], true);
+        expect(r.code).not.toBe(0);
+        expect(r.out).toContain("k8s-no-privilege-escalation");
+        expect(r.out).toContain('Deployment "apps/orders": spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation must be false; set it explicitly');
+    });
+
+    it("and, with the pack off, by Pod Security admission on the server", () => {
+        const r = p.run(["up", "--yes", "--stack", "local"], true);
+        expect(r.code).not.toBe(0);
+        // The Deployment itself is admitted with the server's warning; its pods are refused.
+        expect(r.out).toContain('would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false (container "orders" must set securityContext.allowPrivilegeEscalation=false)');
+        const events = cluster.json(["get", "events", "-n", NS, "--field-selector", "reason=FailedCreate"]).items.map((e: any) => e.message);
+        expect(events.some((m: string) => /^Error creating: pods "orders-[a-z0-9-]+" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false \(container "orders" must set securityContext.allowPrivilegeEscalation=false\)$/.test(m))).toBe(true);
+        p.run(["destroy", "--yes", "--stack", "local"]);
+    });
+});
+
+describe("cluster:down", () => {
+    it("stops exactly the processes the control plane started", async () => {
+        expect(pids.length).toBe(COMPONENTS.length);
+        expect(pids.every(alive)).toBe(true);
+        const stopped = await cluster.down();
+        expect(stopped.sort()).toEqual([...COMPONENTS].sort());
+        expect(pids.filter(alive)).toEqual([]);
+        expect(fs.existsSync(cluster.options.dir)).toBe(false);
+    });
+});
