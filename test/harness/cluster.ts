@@ -1,5 +1,7 @@
 /** A private control plane for one test file: its own state folder and ports, stopped by PID. */
 import * as fs from "node:fs";
+import * as https from "node:https";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type ClusterInfo, type ClusterOptions, clusterDown, clusterUp, DEFAULT_NODES, kubectl } from "../../scripts/cluster/cluster";
@@ -11,12 +13,34 @@ export interface TestCluster {
     json(args: readonly string[]): any;
     /** Audit events (Metadata level) the API server wrote so far. */
     auditEvents(): any[];
+    /** One API request as the admin, with the raw status code (e.g. an eviction's 201 or 429). */
+    request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }>;
     down(): Promise<string[]>;
 }
 
-/** Port bases per test file keep files that run one after another from ever sharing a port. */
-export async function startTestCluster(portBase: number, extra: Partial<ClusterOptions> = {}): Promise<TestCluster> {
+const portFree = (port: number) => new Promise<boolean>((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+});
+
+/** The first base from `preferred` (in steps of 10) whose six ports are all free on 127.0.0.1. */
+async function freePortBase(preferred: number): Promise<number> {
+    for (let base = preferred; base < preferred + 1000; base += 10) {
+        let free = true;
+        for (let i = 0; i < 6 && free; i++) free = await portFree(base + i);
+        if (free) return base;
+    }
+    throw new Error(`no six free loopback ports from ${preferred} to ${preferred + 1000}`);
+}
+
+/**
+ * A control plane of its own for a test file. Each file prefers its own port base; when those
+ * ports are taken (another run on the machine), the next free base is used.
+ */
+export async function startTestCluster(preferredPortBase: number, extra: Partial<ClusterOptions> = {}): Promise<TestCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-cluster-"));
+    const portBase = await freePortBase(preferredPortBase);
     const options: ClusterOptions = { dir, portBase, nodes: DEFAULT_NODES, ...extra };
     let info: ClusterInfo;
     try {
@@ -34,6 +58,27 @@ export async function startTestCluster(portBase: number, extra: Partial<ClusterO
             const f = path.join(dir, "logs", "audit.log");
             return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
         },
+        request: (method, apiPath, body) => new Promise((resolve, reject) => {
+            const pki = path.join(dir, "pki");
+            const req = https.request(`${info.server}${apiPath}`, {
+                method, ca: fs.readFileSync(path.join(pki, "ca.crt")), cert: fs.readFileSync(path.join(pki, "admin.crt")), key: fs.readFileSync(path.join(pki, "admin.key")),
+                headers: { "content-type": "application/json" },
+            }, (res) => {
+                let text = "";
+                res.on("data", (c) => (text += c));
+                res.on("end", () => {
+                    let parsed: unknown = text;
+                    try {
+                        parsed = JSON.parse(text);
+                    } catch {
+                        // not JSON: keep the text
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            });
+            req.on("error", reject);
+            req.end(body === undefined ? undefined : JSON.stringify(body));
+        }),
         down: async () => {
             const stopped = await clusterDown(options, true);
             return stopped;

@@ -1,0 +1,93 @@
+/** cluster:up / cluster:down as a user meets them: idempotent start, crash reporting, clean stop. */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clusterStatus, clusterUp, COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
+import { startTestCluster, type TestCluster } from "../harness/cluster";
+import { ROOT } from "../harness/stacks";
+
+const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+
+describe("the control plane's lifecycle", () => {
+    let cluster: TestCluster;
+    beforeAll(async () => {
+        cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 10);
+    });
+    afterAll(async () => {
+        await cluster?.down();
+    });
+
+    it("serves 1.35 on 127.0.0.1 only, with the CRDs, the default StorageClass and three Ready nodes in three zones", () => {
+        expect(cluster.info.server).toBe(`https://127.0.0.1:${cluster.options.portBase + 2}`);
+        expect(cluster.json(["version"]).serverVersion.gitVersion).toBe("v1.35.8");
+        const crds = cluster.json(["get", "crd"]).items.map((c: any) => c.metadata.name);
+        for (const c of ["gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io", "certificates.cert-manager.io", "issuers.cert-manager.io"])
+            expect(crds).toContain(c);
+        const sc = cluster.json(["get", "storageclass"]).items;
+        expect(sc.map((s: any) => [s.metadata.name, s.metadata.annotations["storageclass.kubernetes.io/is-default-class"], s.reclaimPolicy])).toEqual([["paas-local", "true", "Retain"]]);
+        const nodes = cluster.json(["get", "nodes"]).items;
+        expect(nodes.map((n: any) => [n.metadata.name, n.metadata.labels["topology.kubernetes.io/zone"], n.status.allocatable.cpu])).toEqual(
+            DEFAULT_NODES.map((n) => [n.name, n.zone, n.cpu]));
+        // Every listening socket of the control plane is on loopback.
+        const listening = fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/))
+            .filter((f) => f[3] === "0A").map((f) => f[1]);
+        const ours = listening.filter((a) => { const port = parseInt(a.split(":")[1], 16); return port >= cluster.options.portBase && port < cluster.options.portBase + 6; });
+        expect(ours.length).toBeGreaterThanOrEqual(4);
+        for (const a of ours) expect(a.split(":")[0]).toBe("0100007F");
+    });
+
+    it("keeps nodes Ready past the node lifecycle controller's grace period (kwok renews node leases)", () => {
+        const leases = cluster.json(["get", "lease", "-n", "kube-node-lease"]).items.map((l: any) => l.metadata.name).sort();
+        expect(leases).toEqual(DEFAULT_NODES.map((n) => n.name));
+    });
+
+    it("starting again is harmless: the same processes keep running", async () => {
+        const again = await clusterUp(cluster.options);
+        expect(again.pids).toEqual(cluster.info.pids);
+        expect(again.crashed).toEqual([]);
+    });
+
+    it("a crashed component is reported with the end of its log and started again", async () => {
+        const pid = cluster.info.pids["kube-scheduler"];
+        process.kill(pid, "SIGKILL");
+        const deadline = Date.now() + 10_000;
+        while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        expect(clusterStatus(cluster.options)["kube-scheduler"]).toBe(`not running (was PID ${pid}; see logs/kube-scheduler.log)`);
+        const lines: string[] = [];
+        const again = await clusterUp({ ...cluster.options, log: (l) => lines.push(l) });
+        expect(again.crashed.length).toBe(1);
+        expect(again.crashed[0]).toMatch(new RegExp(`^kube-scheduler \\(PID ${pid}\\) was not running any more; the end of its log:\\n {4}\\S`));
+        expect(again.pids["kube-scheduler"]).not.toBe(pid);
+        expect(alive(again.pids["kube-scheduler"])).toBe(true);
+        expect(lines.some((l) => l.startsWith("cluster: kube-scheduler ready in "))).toBe(true);
+        for (const c of COMPONENTS.filter((c) => c !== "kube-scheduler")) expect(again.pids[c]).toBe(cluster.info.pids[c]);
+        (cluster.info.pids as Record<string, number>)["kube-scheduler"] = again.pids["kube-scheduler"];
+    });
+
+    it("the CLI prints its help, and refuses bad options naming them", () => {
+        const cli = (args: string[]) => spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "scripts/cluster/cli.ts"), ...args], { encoding: "utf8" });
+        const help = cli(["--help"]);
+        expect(help.status).toBe(0);
+        expect(help.stdout).toContain("Usage: npm run cluster:up | cluster:down | cluster:status");
+        const bad = cli(["up", "--port-base", "80"]);
+        expect([bad.status, bad.stderr.trim()]).toEqual([2, "cluster: --port-base (PAAS_CLUSTER_PORT_BASE) must be an integer from 1024 to 65529, got '80'"]);
+        const unknown = cli(["up", "--nodes", "5"]);
+        expect([unknown.status, unknown.stderr.trim()]).toEqual([2, "cluster: unknown option '--nodes' for 'up' (see --help)"]);
+        const status = cli(["status", "--dir", cluster.options.dir, "--port-base", String(cluster.options.portBase)]);
+        expect(status.stdout).toContain(`kube-apiserver           running (PID ${cluster.info.pids["kube-apiserver"]})`);
+    });
+
+    it("cluster:down stops exactly the PIDs it recorded, and --purge removes only its folder", async () => {
+        const pids = Object.values(cluster.info.pids);
+        expect(pids.every(alive)).toBe(true);
+        // A file next to the state folder, with a name that starts like it: --purge must leave it.
+        const sibling = `${cluster.options.dir}-sibling`;
+        fs.writeFileSync(sibling, "keep");
+        expect((await cluster.down()).sort()).toEqual([...COMPONENTS].sort());
+        expect(pids.filter(alive)).toEqual([]);
+        expect(fs.existsSync(cluster.options.dir)).toBe(false);
+        expect(fs.readFileSync(sibling, "utf8")).toBe("keep");
+        fs.rmSync(sibling);
+    });
+});
