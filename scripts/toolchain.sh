@@ -315,22 +315,23 @@ build_kubernetes() {
   log "built pulumi-resource-kubernetes $v in $(elapsed "$t0")"
 }
 
-# etcd and etcdctl: go.etcd.io/etcd/server/v3 and etcdctl/v3 are package main
+# etcd, etcdctl and etcdutl (snapshot restore moved there in 3.6):
+# go.etcd.io/etcd/server/v3, etcdctl/v3 and etcdutl/v3 are package main
 # at their module roots but replace their sibling modules with ../ paths, so
 # they are built in a wrapper module requiring all of them at ETCD_VERSION.
 # (etcd's version string is a constant in api/v3/version.)
 build_etcd() {
-  local key="etcd $ETCD_VERSION"
-  if stamp_ok etcd "$key" "$BIN_DIR/etcd" "$BIN_DIR/etcdctl"; then
+  local key="etcd $ETCD_VERSION etcdctl etcdutl"
+  if stamp_ok etcd "$key" "$BIN_DIR/etcd" "$BIN_DIR/etcdctl" "$BIN_DIR/etcdutl"; then
     log "etcd $ETCD_VERSION is up to date"
     return 0
   fi
   local t0 dir=$BUILD_DIR/etcd m reqs=()
   t0=$(date +%s)
-  log "building etcd $ETCD_VERSION and etcdctl (first build takes a few minutes)…"
+  log "building etcd $ETCD_VERSION, etcdctl and etcdutl (first build takes a few minutes)…"
   require_go
   new_wrapper "$dir" paas.invalid/toolchain/etcd
-  for m in api/v3 client/pkg/v3 client/v3 pkg/v3 server/v3 etcdctl/v3; do
+  for m in api/v3 client/pkg/v3 client/v3 pkg/v3 server/v3 etcdctl/v3 etcdutl/v3; do
     reqs+=("-require=go.etcd.io/etcd/$m@$ETCD_VERSION")
   done
   (
@@ -338,9 +339,10 @@ build_etcd() {
     go mod edit "${reqs[@]}"
     go_build "$BIN_DIR/etcd" "-s -w" "" go.etcd.io/etcd/server/v3
     go_build "$BIN_DIR/etcdctl" "-s -w" "" go.etcd.io/etcd/etcdctl/v3
+    go_build "$BIN_DIR/etcdutl" "-s -w" "" go.etcd.io/etcd/etcdutl/v3
   )
   write_stamp etcd "$key"
-  log "built etcd $ETCD_VERSION and etcdctl in $(elapsed "$t0")"
+  log "built etcd $ETCD_VERSION, etcdctl and etcdutl in $(elapsed "$t0")"
 }
 
 build_actionlint() {
@@ -541,7 +543,7 @@ main() {
       pulumi) tools+=(pulumi) ;;
       language-nodejs | pulumi-language-nodejs) tools+=(language-nodejs) ;;
       kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
-      etcd | etcdctl) tools+=(etcd) ;;
+      etcd | etcdctl | etcdutl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
       kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
       kwok) tools+=(kwok) ;;

@@ -1,7 +1,8 @@
 /**
  * Background processes of the local control plane: each started detached with its own log file
- * and a pid file holding the PID and the binary. Only a PID from such a file whose
- * /proc/<pid>/exe is still that binary is ever signalled, so a reused PID is never touched.
+ * and a pid file holding the PID, the binary and the process's start time. Only a PID from such a
+ * file whose start time (and binary) still match is ever signalled, so a reused PID is never
+ * touched, and a process whose binary was rebuilt since is still found.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -16,6 +17,8 @@ export interface ProcessSpec {
 interface PidFile {
     readonly pid: number;
     readonly binary: string;
+    /** Field 22 of /proc/<pid>/stat (clock ticks since boot). */
+    readonly startTime?: string;
 }
 
 const pidPath = (dir: string, name: string) => path.join(dir, "pids", `${name}.pid`);
@@ -23,18 +26,33 @@ export const logPath = (dir: string, name: string) => path.join(dir, "logs", `${
 
 function readPidFile(dir: string, name: string): PidFile | undefined {
     try {
-        const [pid, binary] = fs.readFileSync(pidPath(dir, name), "utf8").split("\n");
+        const [pid, binary, startTime] = fs.readFileSync(pidPath(dir, name), "utf8").split("\n");
         const n = Number(pid);
-        return Number.isInteger(n) && n > 0 && binary ? { pid: n, binary } : undefined;
+        return Number.isInteger(n) && n > 0 && binary ? { pid: n, binary, startTime: startTime || undefined } : undefined;
     } catch {
         return undefined;
     }
 }
 
-/** True when the process of the pid file runs and is still the binary it was started from. */
-function isOurs(p: PidFile): boolean {
+/** Start time of a live (not zombie) process, or undefined. */
+function startTimeOf(pid: number): string | undefined {
     try {
-        return fs.realpathSync(`/proc/${p.pid}/exe`) === fs.realpathSync(p.binary);
+        // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+        const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return rest[0] === "Z" ? undefined : rest[19];
+    } catch {
+        return undefined;
+    }
+}
+
+/** True when the process of the pid file runs: same start time, and the binary it was started from. */
+function isOurs(p: PidFile): boolean {
+    const started = startTimeOf(p.pid);
+    if (started === undefined || (p.startTime !== undefined && started !== p.startTime)) return false;
+    try {
+        // A rebuilt binary leaves the running process's exe as "<path> (deleted)".
+        return fs.readlinkSync(`/proc/${p.pid}/exe`).replace(/ \(deleted\)$/, "") === fs.realpathSync(p.binary);
     } catch {
         return false;
     }
@@ -68,7 +86,7 @@ export function start(dir: string, spec: ProcessSpec): number {
     fs.closeSync(out);
     if (child.pid === undefined) throw new Error(`could not start ${spec.binary}`);
     child.unref();
-    fs.writeFileSync(pidPath(dir, spec.name), `${child.pid}\n${spec.binary}\n`);
+    fs.writeFileSync(pidPath(dir, spec.name), `${child.pid}\n${fs.realpathSync(spec.binary)}\n${startTimeOf(child.pid) ?? ""}\n`);
     return child.pid;
 }
 
