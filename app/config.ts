@@ -5,11 +5,11 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
-import { EtcdCertificates } from "../components/src/etcdQuorum";
+import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
 import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
-import { GATEWAY_CONTROLLERS, checkPlatform } from "../components/src/planners/platform";
+import { GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
 import { PathMatchType } from "../components/src/weightedRoute";
 
@@ -100,7 +100,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         problems.add(`${NAMESPACE}:kubeconfig`, undefined, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`, true);
     const kubeconfigFile = checkKubeconfigFile(kubeconfigFileRaw, cloud, hasKubeconfig, cluster.local?.renderDirectory, problems);
 
-    const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? "apps";
+    const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? PLATFORM_DEFAULTS.namespace;
 
     const services = readServices(key("services"));
     const routes = readRoutes(key("routes"));
@@ -197,7 +197,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
         };
     }
     const az = r.at("azure");
-    if (az.object(["location", "resourceGroupName", "adminGroupObjectIds", "keyVaultKeyId", "keyVaultResourceId", "vnetCidr"])) {
+    if (az.object(["location", "resourceGroupName", "adminGroupObjectIds", "keyVaultKeyId", "keyVaultResourceId", "vnetCidr", "podCidr", "serviceCidr", "dnsServiceIp"])) {
         out.azure = {
             location: az.at("location").string(),
             resourceGroupName: az.at("resourceGroupName").string(),
@@ -205,6 +205,9 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
             keyVaultKeyId: az.at("keyVaultKeyId").string(),
             keyVaultResourceId: az.at("keyVaultResourceId").string(),
             vnetCidr: az.at("vnetCidr").string(),
+            podCidr: az.at("podCidr").string(),
+            serviceCidr: az.at("serviceCidr").string(),
+            dnsServiceIp: az.at("dnsServiceIp").string(),
         };
     }
     const local = r.at("local");
@@ -320,7 +323,7 @@ function readAddons(r: Reader): AddonsArgs {
 function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
     if (r.value !== null && typeof r.value === "object" && Object.keys(r.value).length === 0) return undefined;
     if (!r.object(["name", "members", "allowSingleMember", "storageSize", "storageClassName", "quotaBackendBytes",
-        "autoCompactionRetention", "snapshotSchedule", "cpu", "memory", "certificates"])) return undefined;
+        "autoCompactionRetention", "snapshotSchedule", "keepSnapshots", "cpu", "memory", "certificates"])) return undefined;
     return stripUndefined({
         name: r.at("name").string(),
         members: r.at("members").int(),
@@ -330,9 +333,10 @@ function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
         quotaBackendBytes: r.at("quotaBackendBytes").int(),
         autoCompactionRetention: r.at("autoCompactionRetention").string(),
         snapshotSchedule: r.at("snapshotSchedule").string(),
+        keepSnapshots: r.at("keepSnapshots").int(),
         cpu: r.at("cpu").string(),
         memory: r.at("memory").string(),
-        certificates: r.at("certificates").oneOf(Object.values(EtcdCertificates)),
+        certificates: r.at("certificates").oneOf(ETCD_CERTIFICATES),
     });
 }
 

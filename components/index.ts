@@ -1,7 +1,7 @@
 /**
- * The reusable component package (`paas:index:*`): components, their args, and the pure
- * planners behind them. Consumable from TypeScript by import, and from other languages with
- * `pulumi package add <path-to>/components`.
+ * The reusable component package (`paas:index:*`): components, their args, enums and defaults,
+ * and the pure planners behind them. Consumable from TypeScript by import, and from other
+ * languages with `pulumi package add <path-to>/components`.
  */
 export { AccessControl } from "./src/accessControl";
 export { EtcdQuorum } from "./src/etcdQuorum";
@@ -10,3 +10,34 @@ export { KubernetesCluster } from "./src/kubernetesCluster";
 export { Platform } from "./src/platform";
 export { Service } from "./src/service";
 export { WeightedRoute } from "./src/weightedRoute";
+
+// Args, closed sets and defaults: each lives with its planner.
+export {
+    ACCESS_DEFAULTS, IDENTITY_ANNOTATION, checkAccess,
+    type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type AzureRoleArgs, type GcpGrantArgs, type WorkloadIdentityArgs,
+} from "./src/planners/access";
+export { PERMISSIONS, Permission, SUBJECT_KINDS, SubjectKind, compileAcl, type AccessMatrix, type AclRule, type AclSubject } from "./src/planners/acl";
+export { AUTOSCALING_DEFAULTS, planAutoscaling, type AutoscalingArgs, type AutoscalingPlan } from "./src/planners/autoscaling";
+export {
+    CLOUDS, CLUSTER_DEFAULTS, Cloud, ReleaseChannel, defaultNodePools, planCluster,
+    type ApiAccessArgs, type AwsClusterArgs, type AzureClusterArgs, type ClusterPlan, type GcpClusterArgs, type KubernetesClusterArgs,
+    type LocalClusterArgs, type NodePoolArgs, type NodePoolPlan,
+} from "./src/planners/cluster";
+export {
+    ETCD_CERTIFICATES, ETCD_DEFAULTS, EtcdCertificates, checkEtcd, planEtcd, planQuorum, restoreArgs, snapshotJobScript,
+    type EtcdArgs, type EtcdPlan, type EtcdQuorumArgs, type QuorumPlan,
+} from "./src/planners/etcd";
+export { GATEWAY_DEFAULTS, type GatewayArgs } from "./src/planners/gateway";
+export { gcpAccountId, gkeNodeAccountId, gsaAccountId } from "./src/planners/iam";
+export {
+    GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformServices,
+    type AddonsArgs, type PlatformAccessArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
+    type PlatformRouteBackendArgs, type PlatformServiceArgs, type PlatformWorkloadIdentityArgs,
+} from "./src/planners/platform";
+export { PathMatchType, ROUTE_DEFAULTS, checkRoute, type HeaderMatchArgs, type RouteBackendArgs, type RouteMatchArgs, type WeightedRouteArgs } from "./src/planners/route";
+export {
+    SERVICE_DEFAULTS, checkService, resolveService,
+    type EgressRuleArgs, type GatewayPeerArgs, type ServiceArgs, type ServiceCallArgs,
+} from "./src/planners/service";
+export { capacityWeights, equalWeights } from "./src/planners/weights";
+export { ConfigError, type Problem } from "./src/validation";

@@ -136,8 +136,8 @@ describe("AccessControl in the example stacks", () => {
             Condition: { StringEquals: { [`${issuer}:sub`]: "system:serviceaccount:apps:orders", [`${issuer}:aud`]: "sts.amazonaws.com" } },
         }]);
         expect(JSON.parse(role.inlinePolicies[0].policy)).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::acme-dev-orders/*"] }] });
-        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": `arn:aws:iam::${FAKE.accountId}:role/paas-access-apps-orders` });
-        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "checkout-a-sa").inputs.metadata.annotations).toBeUndefined();
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-orders-sa").inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": `arn:aws:iam::${FAKE.accountId}:role/paas-access-apps-orders` });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-checkout-a-sa").inputs.metadata.annotations).toBeUndefined();
     });
 
     it("binds a Google service account to exactly apps/orders (gcp-prod)", async () => {
@@ -150,7 +150,7 @@ describe("AccessControl in the example stacks", () => {
         expect(run.recorder.get("gcp:projects/iAMMember:IAMMember", "paas-access-apps-orders-storage.objectUser").inputs).toMatchObject({
             role: "roles/storage.objectUser", member: `serviceAccount:paas-gcp-prod-orders@${FAKE.gcpProject}.iam.gserviceaccount.com`,
         });
-        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "iam.gke.io/gcp-service-account": `paas-gcp-prod-orders@${FAKE.gcpProject}.iam.gserviceaccount.com` });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-orders-sa").inputs.metadata.annotations).toEqual({ "iam.gke.io/gcp-service-account": `paas-gcp-prod-orders@${FAKE.gcpProject}.iam.gserviceaccount.com` });
     });
 
     it("federates an Azure identity with exactly apps/orders and labels its pods (azure-prod)", async () => {
@@ -160,8 +160,8 @@ describe("AccessControl in the example stacks", () => {
         });
         expect(run.recorder.get("azure-native:authorization:RoleAssignment", "paas-access-apps-orders-role-0").inputs.roleDefinitionId)
             .toBe(`/subscriptions/${FAKE.azureSubscription}/providers/Microsoft.Authorization/roleDefinitions/ba92f5b4-2d11-453d-a403-e96b0029c9fe`);
-        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "orders-sa").inputs.metadata.annotations).toEqual({ "azure.workload.identity/client-id": "paas-access-apps-orders-client" });
-        expect(run.recorder.get("kubernetes:apps/v1:Deployment", "orders-deployment").inputs.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-orders-sa").inputs.metadata.annotations).toEqual({ "azure.workload.identity/client-id": "paas-access-apps-orders-client" });
+        expect(run.recorder.get("kubernetes:apps/v1:Deployment", "paas-orders-deployment").inputs.spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
     });
 
     it("declares a loudly named break-glass binding that the policy pack flags", async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AZURE_ROLES } from "../components/src/cluster/azure";
 import { FAKE } from "./harness/mocks";
-import { type ProgramRun, runStack } from "./harness/stacks";
+import { parseConfig } from "../app/config";
+import { type ProgramRun, runStack, stackConfig } from "./harness/stacks";
 
 describe("AKS (azure-prod stack)", () => {
     let run: ProgramRun;
@@ -55,6 +56,53 @@ describe("AKS (azure-prod stack)", () => {
         });
         const apps = get("azure-native:containerservice:AgentPool", "paas-cluster-apps");
         expect(apps).toMatchObject({ agentPoolName: "apps", mode: "User", minCount: 3, maxCount: 30, vmSize: "Standard_D8s_v5", availabilityZones: ["1", "2", "3"] });
+    });
+
+    it("schedules workloads with no pool configured: a tainted system pool plus an untainted zonal autoscaling user pool", async () => {
+        const r = await runStack("azure-prod", (c) => {
+            const { nodePools: _pools, ...cl } = c["paas:cluster"] as Record<string, unknown>;
+            return { ...c, "paas:cluster": cl };
+        });
+        const c = r.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs;
+        expect(c.agentPoolProfiles).toHaveLength(1);
+        expect(c.agentPoolProfiles[0]).toMatchObject({ name: "system", mode: "System", minCount: 2, maxCount: 6, nodeTaints: ["CriticalAddonsOnly=true:NoSchedule"] });
+        const pools = r.recorder.ofType("azure-native:containerservice:AgentPool");
+        expect(pools.map((p) => p.name)).toEqual(["paas-cluster-apps"]);
+        expect(pools[0].inputs).toMatchObject({
+            agentPoolName: "apps", mode: "User", vmSize: "Standard_D4s_v5", enableAutoScaling: true, minCount: 2, maxCount: 10,
+            availabilityZones: ["1", "2", "3"], scaleSetPriority: "Regular",
+        });
+        expect(pools[0].inputs.nodeTaints).toBeUndefined();
+    });
+
+    it("leaves a lone system pool untainted, so workloads can run on it", async () => {
+        const r = await runStack("azure-prod", (c) => ({ ...c, "paas:cluster": { ...(c["paas:cluster"] as object), nodePools: [{ name: "system", minNodes: 3, maxNodes: 9 }] } }));
+        const profile = r.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs.agentPoolProfiles[0];
+        expect(profile).toMatchObject({ name: "system", mode: "System", minCount: 3, maxCount: 9 });
+        expect(profile.nodeTaints).toBeUndefined();
+        expect(r.recorder.ofType("azure-native:containerservice:AgentPool")).toEqual([]);
+    });
+
+    it("uses the configured pod and service ranges and DNS service IP", async () => {
+        const r = await runStack("azure-prod", (c) => ({
+            ...c, "paas:cluster": { ...(c["paas:cluster"] as object), azure: { ...((c["paas:cluster"] as any).azure), vnetCidr: "10.0.0.0/16", serviceCidr: "172.20.0.0/16", podCidr: "192.168.0.0/16" } },
+        }));
+        expect(r.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs.networkProfile).toMatchObject({
+            podCidr: "192.168.0.0/16", serviceCidr: "172.20.0.0/16", dnsServiceIP: "172.20.0.10",
+        });
+        expect(r.recorder.get("azure-native:network:VirtualNetwork", "paas-cluster-vnet").inputs.addressSpace).toEqual({ addressPrefixes: ["10.0.0.0/16"] });
+    });
+
+    it("refuses a VNet that overlaps the service range, naming the key, the values and the rule", () => {
+        const config = stackConfig("azure-prod");
+        const cluster = config["paas:cluster"] as any;
+        const raw = { ...config, "paas:cluster": { ...cluster, azure: { ...cluster.azure, vnetCidr: "10.0.0.0/16", dnsServiceIp: "10.0.0.1" } } };
+        const enc = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        expect(() => parseConfig(enc, "azure-prod")).toThrow([
+            "invalid stack configuration (2 problems):",
+            '  - paas:cluster.azure.serviceCidr must not overlap vnetCidr (10.0.0.0/16), got "10.0.0.0/16"',
+            '  - paas:cluster.azure.dnsServiceIp must be an IPv4 address inside serviceCidr (10.0.0.0/16), other than its network address, its first address (the kubernetes Service) and its last, got "10.0.0.1"',
+        ].join("\n"));
     });
 
     it("exports the issuer and a secret kubeconfig", () => {

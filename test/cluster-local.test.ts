@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { runProgram, runStack } from "./harness/stacks";
 
+/** The local stack, rendering manifests instead of deploying into the project's control plane. */
+const rendered = (c: Record<string, unknown>) => ({ ...c, "paas:cluster": { local: { renderDirectory: "rendered" } } });
+
 describe("local cloud", () => {
     it("creates no cloud resource and renders manifests to the configured folder", async () => {
-        const run = await runStack("local");
+        const run = await runStack("local", rendered);
         expect(run.recorder.resources.filter((r) => /^(aws|gcp|azure-native):/.test(r.type))).toEqual([]);
         const provider = run.recorder.get("pulumi:providers:kubernetes", "paas-cluster-k8s").inputs;
         expect(provider.renderYamlToDirectory).toBe("rendered");

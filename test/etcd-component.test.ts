@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ETCD_IMAGE, kubernetesAddressing, memberFlags, planEtcd } from "../components/src/planners/etcd";
+import { parseConfig } from "../app/config";
+import { EtcdQuorum } from "../components/src/etcdQuorum";
+import {
+    ETCD_IMAGE, type EtcdQuorumArgs, SNAPSHOT_SHELL_IMAGE, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
+} from "../components/src/planners/etcd";
+import { settle, useMocks } from "./harness/mocks";
 import { selectorLabels } from "../components/src/planners/workload";
 import { type ProgramRun, runStack } from "./harness/stacks";
 
@@ -13,7 +18,7 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
     });
 
     it("runs 2f+1 members in parallel with the planner's flags, TLS on both sides", () => {
-        const s = get("kubernetes:apps/v1:StatefulSet", "etcd-statefulset");
+        const s = get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset");
         expect(s.spec).toMatchObject({ replicas: 3, podManagementPolicy: "Parallel", serviceName: "etcd-peer" });
         const c = s.spec.template.spec.containers[0];
         expect(c.image).toBe(ETCD_IMAGE);
@@ -31,51 +36,104 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
     });
 
     it("keeps members on different nodes and spreads them over zones", () => {
-        const pod = get("kubernetes:apps/v1:StatefulSet", "etcd-statefulset").spec.template.spec;
+        const pod = get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").spec.template.spec;
         expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels("etcd") } }]);
         expect(pod.topologySpreadConstraints[0].topologyKey).toBe("topology.kubernetes.io/zone");
     });
 
     it("lets at most f members be evicted, and publishes peers before they are ready", () => {
-        expect(get("kubernetes:policy/v1:PodDisruptionBudget", "etcd-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("etcd") }, maxUnavailable: 1 });
-        expect(get("kubernetes:core/v1:Service", "etcd-peer").spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
-        expect(get("kubernetes:core/v1:Service", "etcd-client").spec.ports).toEqual([{ name: "client", port: 2379, targetPort: "client" }]);
+        expect(get("kubernetes:policy/v1:PodDisruptionBudget", "paas-etcd-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("etcd") }, maxUnavailable: 1 });
+        expect(get("kubernetes:core/v1:Service", "paas-etcd-peer").spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
+        expect(get("kubernetes:core/v1:Service", "paas-etcd-client").spec.ports).toEqual([{ name: "client", port: 2379, targetPort: "client" }]);
     });
 
     it("issues a CA, a server certificate naming every member, and a client certificate, kept as secrets", () => {
-        const csr = get("tls:index/certRequest:CertRequest", "etcd-server-csr");
+        const csr = get("tls:index/certRequest:CertRequest", "paas-etcd-server-csr");
         expect(csr.dnsNames.slice(0, 3)).toEqual(["etcd-0.etcd-peer.apps.svc.cluster.local", "etcd-1.etcd-peer.apps.svc.cluster.local", "etcd-2.etcd-peer.apps.svc.cluster.local"]);
-        expect(get("tls:index/selfSignedCert:SelfSignedCert", "etcd-ca").isCaCertificate).toBe(true);
-        expect(get("tls:index/locallySignedCert:LocallySignedCert", "etcd-client-cert").allowedUses).toEqual(["digitalSignature", "keyEncipherment", "clientAuth"]);
-        const secret = run.recorder.get("kubernetes:core/v1:Secret", "etcd-server-tls");
+        expect(get("tls:index/selfSignedCert:SelfSignedCert", "paas-etcd-ca").isCaCertificate).toBe(true);
+        expect(get("tls:index/locallySignedCert:LocallySignedCert", "paas-etcd-client-cert").allowedUses).toEqual(["digitalSignature", "keyEncipherment", "clientAuth"]);
+        const secret = run.recorder.get("kubernetes:core/v1:Secret", "paas-etcd-server-tls");
         expect(secret.inputs.type).toBe("kubernetes.io/tls");
         expect(Object.keys(secret.inputs.stringData).sort()).toEqual(["ca.crt", "tls.crt", "tls.key"]);
         expect(secret.secretInputs).toEqual(["stringData"]);
     });
 
-    it("backs up with a snapshot CronJob using the client certificate", () => {
-        const cj = get("kubernetes:batch/v1:CronJob", "etcd-snapshot");
+    it("backs up with a snapshot CronJob using the client certificate, keeping 7 timestamped snapshots", () => {
+        const cj = get("kubernetes:batch/v1:CronJob", "paas-etcd-snapshot");
+        expect(cj.metadata.name).toBe("etcd-snapshot");
         expect(cj.spec.schedule).toBe("0 */6 * * *");
         expect(cj.spec.concurrencyPolicy).toBe("Forbid");
-        const c = cj.spec.jobTemplate.spec.template.spec.containers[0];
-        expect(c.args).toEqual(["--endpoints=https://etcd.apps.svc.cluster.local:2379", "--cacert=/etc/etcd/tls/ca.crt", "--cert=/etc/etcd/tls/tls.crt", "--key=/etc/etcd/tls/tls.key", "snapshot", "save", "/backups/snapshot.db"]);
+        const pod = cj.spec.jobTemplate.spec.template.spec;
+        expect(pod.initContainers).toHaveLength(1);
+        const save = pod.initContainers[0];
+        expect(save.image).toBe(ETCD_IMAGE);
+        expect(save.command).toEqual(["/usr/local/bin/etcdctl"]);
+        expect(save.args).toEqual(["--endpoints=https://etcd.apps.svc.cluster.local:2379", "--cacert=/etc/etcd/tls/ca.crt", "--cert=/etc/etcd/tls/tls.crt", "--key=/etc/etcd/tls/tls.key", "snapshot", "save", "/backups/incoming.db"]);
+        expect(pod.containers).toHaveLength(1);
+        const rotate = pod.containers[0];
+        expect(rotate.image).toBe(SNAPSHOT_SHELL_IMAGE);
+        expect(rotate.command).toEqual(["/bin/sh", "-c", snapshotJobScript(7)]);
+        expect(rotate.command[2]).toContain("| tail -n +8 |");
+        expect(rotate.volumeMounts).toEqual([{ name: "backups", mountPath: "/backups" }]);
+        expect(rotate.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
         expect(cj.spec.jobTemplate.spec.template.metadata.labels["paas.dev/etcd-client"]).toBe("etcd");
+    });
+
+    it("keeps as many snapshots as configured", async () => {
+        const r = await runStack("dev", (c) => ({ ...c, "paas:etcd": { ...(c["paas:etcd"] as object), keepSnapshots: 3 } }));
+        const pod = r.recorder.get("kubernetes:batch/v1:CronJob", "paas-etcd-snapshot").inputs.spec.jobTemplate.spec.template.spec;
+        expect(pod.containers[0].command[2]).toBe(snapshotJobScript(3));
+        expect(pod.containers[0].command[2]).toContain("| tail -n +4 |");
     });
 });
 
 describe("EtcdQuorum elsewhere", () => {
     it("sizes the PDB from the quorum: 5 members allow 2 down (aws-prod)", async () => {
         const run = await runStack("aws-prod");
-        expect(run.recorder.get("kubernetes:policy/v1:PodDisruptionBudget", "etcd-pdb").inputs.spec.maxUnavailable).toBe(2);
-        expect(run.recorder.get("kubernetes:apps/v1:StatefulSet", "etcd-statefulset").inputs.spec.replicas).toBe(5);
+        expect(run.recorder.get("kubernetes:policy/v1:PodDisruptionBudget", "paas-etcd-pdb").inputs.spec.maxUnavailable).toBe(2);
+        expect(run.recorder.get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").inputs.spec.replicas).toBe(5);
     });
 
     it("uses cert-manager certificates on the local stack (no TLS provider needed)", async () => {
         const run = await runStack("local");
         expect(run.recorder.ofType("tls:index/privateKey:PrivateKey")).toEqual([]);
-        const server = run.recorder.get("kubernetes:cert-manager.io/v1:Certificate", "etcd-server-certificate").inputs.spec;
+        const server = run.recorder.get("kubernetes:cert-manager.io/v1:Certificate", "paas-etcd-server-certificate").inputs.spec;
         expect(server.secretName).toBe("etcd-server-tls");
         expect(server.dnsNames).toContain("etcd-2.etcd-peer.apps.svc.cluster.local");
         expect(server.issuerRef).toEqual({ name: "etcd-ca", kind: "Issuer" });
+    });
+});
+
+describe("EtcdQuorum arguments", () => {
+    const args = (over: Record<string, unknown>) => ({ namespace: "apps", ...over }) as EtcdQuorumArgs;
+
+    it("accepts only the two certificate issuers: anything else used to mean cert-manager", async () => {
+        const recorder = await useMocks("test");
+        expect(() => new EtcdQuorum("etcd", args({ certificates: "vault" })))
+            .toThrow('invalid EtcdQuorum "etcd" arguments (1 problem):\n  - args.certificates must be one of "pulumi", "cert-manager", got "vault"');
+        new EtcdQuorum("by-pulumi", args({ certificates: "pulumi" }));
+        new EtcdQuorum("by-cert-manager", args({ certificates: "cert-manager" }));
+        await settle();
+        const names = (type: string) => recorder.ofType(type).map((r) => r.name).sort();
+        expect(names("paas:index:EtcdQuorum")).toEqual(["by-cert-manager", "by-pulumi"]);
+        expect(names("tls:index/privateKey:PrivateKey")).toEqual(["by-pulumi-ca-key", "by-pulumi-client-key", "by-pulumi-server-key"]);
+        expect(names("kubernetes:cert-manager.io/v1:Certificate")).toEqual([
+            "by-cert-manager-ca-certificate", "by-cert-manager-client-certificate", "by-cert-manager-server-certificate",
+        ]);
+    });
+
+    it("reports the same rule for the stack key", () => {
+        const raw = { "paas:etcd": JSON.stringify({ members: 3, certificates: "Cert-Manager" }) };
+        expect(() => parseConfig(raw, "test")).toThrow('paas:etcd.certificates must be one of "pulumi", "cert-manager", got "Cert-Manager"');
+    });
+
+    it("checks the number of snapshots kept and the length of the name", async () => {
+        await useMocks("test");
+        expect(() => new EtcdQuorum("etcd", args({ keepSnapshots: 0, name: "a-very-long-etcd-cluster-name-for-the-orders-team" })))
+            .toThrow([
+                'invalid EtcdQuorum "etcd" arguments (2 problems):',
+                '  - args.name must be a DNS-1035 label of at most 43 characters (the snapshot CronJob adds "-snapshot"), got "a-very-long-etcd-cluster-name-for-the-orders-team"',
+                "  - args.keepSnapshots must be an integer from 1 to 1000, got 0",
+            ].join("\n"));
     });
 });

@@ -128,14 +128,14 @@ describe("offline audit command", () => {
         expect(res.code).toBe(1);
         const lines = res.out.split("\n");
         expect(lines[0]).toMatch(/^POLICY\s+LEVEL\s+RESOURCE\s+MESSAGE$/);
-        expect(lines[1]).toContain("k8s-no-sa-token-automount  mandatory  urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment");
+        expect(lines[1]).toContain("k8s-no-sa-token-automount  mandatory  urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::paas-orders-deployment");
         expect(lines[1]).toContain('Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false');
 
         const json = capture([bad, "--json"]);
         expect(json.code).toBe(1);
         expect(JSON.parse(json.out).violations).toEqual([{
             policy: "k8s-no-sa-token-automount", level: "mandatory",
-            urn: "urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::orders-deployment",
+            urn: "urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::paas-orders-deployment",
             message: 'Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "orders" in the policy config',
         }]);
         // The same export under dev settings: advisory only, so it passes.
@@ -147,7 +147,7 @@ describe("offline audit command", () => {
         fs.writeFileSync(path.join(dir, "garbage.json"), "{not json");
         expect(capture([path.join(dir, "garbage.json")]).err).toMatch(/^audit: stack export .*garbage.json is not valid JSON: /);
         fs.writeFileSync(path.join(dir, "other.json"), JSON.stringify({ hello: 1 }));
-        expect(capture([path.join(dir, "other.json")])).toMatchObject({ code: 2, err: "audit: not a stack export: expected deployment.resources[] (from `pulumi stack export`)" });
+        expect(capture([path.join(dir, "other.json")])).toMatchObject({ code: 2, err: `audit: stack export ${path.join(dir, "other.json")}: deployment is missing; expected an object with deployment.resources[] (from \`pulumi stack export\`)` });
         expect(capture([])).toMatchObject({ code: 2 });
         expect(() => subjectsOf({ version: 2, deployment: { resources: [] } })).toThrow("unsupported deployment version 2: expected 3");
     });

@@ -18,11 +18,11 @@ describe("services of the dev stack", () => {
 
     it("runs", async () => {
         run = await runStack("dev");
-        expect(run.recorder.ofType("paas:index:Service").map((r) => r.name).sort()).toEqual(["checkout-a", "checkout-b", "checkout-c", "mailer", "orders"]);
+        expect(run.recorder.ofType("paas:index:Service").map((r) => r.name).sort()).toEqual(["paas-checkout-a", "paas-checkout-b", "paas-checkout-c", "paas-mailer", "paas-orders"]);
     });
 
     it("declares a Deployment without replicas, under the restricted pod security standard", () => {
-        const d = get(T.deployment, "checkout-a-deployment");
+        const d = get(T.deployment, "paas-checkout-a-deployment");
         expect(d.metadata).toMatchObject({ name: "checkout-a", namespace: "apps" });
         expect(d.spec.replicas).toBeUndefined();
         expect(d.spec.selector.matchLabels).toEqual(selectorLabels("checkout-a"));
@@ -44,21 +44,21 @@ describe("services of the dev stack", () => {
     });
 
     it("gives a worker without a port no Service and no probes", () => {
-        expect(() => run.recorder.get(T.service, "mailer-service")).toThrow('no kubernetes:core/v1:Service named "mailer-service"');
-        const c = get(T.deployment, "mailer-deployment").spec.template.spec.containers[0];
+        expect(() => run.recorder.get(T.service, "paas-mailer-service")).toThrow('no kubernetes:core/v1:Service named "paas-mailer-service"');
+        const c = get(T.deployment, "paas-mailer-deployment").spec.template.spec.containers[0];
         expect(c.livenessProbe).toBeUndefined();
         expect(c.ports).toBeUndefined();
     });
 
     it("selects the Deployment's pods from the Service and the PDB", () => {
-        const svc = get(T.service, "orders-service");
+        const svc = get(T.service, "paas-orders-service");
         expect(svc.spec).toEqual({ type: "ClusterIP", selector: selectorLabels("orders"), ports: [{ name: "http", port: 9090, targetPort: "http", protocol: "TCP" }] });
-        expect(get(T.pdb, "orders-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("orders") }, maxUnavailable: 1 });
-        expect(get(T.sa, "orders-sa").automountServiceAccountToken).toBe(false);
+        expect(get(T.pdb, "paas-orders-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("orders") }, maxUnavailable: 1 });
+        expect(get(T.sa, "paas-orders-sa").automountServiceAccountToken).toBe(false);
     });
 
     it("targets the Deployment from an HPA on the 80/30 band", () => {
-        const h = get(T.hpa, "checkout-a-hpa").spec;
+        const h = get(T.hpa, "paas-checkout-a-hpa").spec;
         expect(h.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "checkout-a" });
         expect(h.minReplicas).toBe(3);
         expect(h.maxReplicas).toBe(30);
@@ -76,7 +76,7 @@ describe("services of the dev stack", () => {
     });
 
     it("lets traffic in only from the gateway and from declared callers, and out only to DNS, callees and listed CIDRs", () => {
-        const orders = get(T.netpol, "orders-netpol").spec;
+        const orders = get(T.netpol, "paas-orders-netpol").spec;
         expect(orders.podSelector).toEqual({ matchLabels: selectorLabels("orders") });
         expect(orders.policyTypes).toEqual(["Ingress", "Egress"]);
         expect(orders.ingress).toEqual([{
@@ -89,7 +89,7 @@ describe("services of the dev stack", () => {
             ports: [{ protocol: "TCP", port: 9090 }],
         }]);
         expect(orders.egress.slice(1)).toEqual([{ to: [{ ipBlock: { cidr: "10.100.0.0/24" } }], ports: [{ protocol: "TCP", port: 5432 }] }]);
-        const checkout = get(T.netpol, "checkout-a-netpol").spec;
+        const checkout = get(T.netpol, "paas-checkout-a-netpol").spec;
         expect(checkout.egress).toEqual([
             {
                 to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
@@ -98,7 +98,7 @@ describe("services of the dev stack", () => {
             { to: [{ podSelector: { matchLabels: selectorLabels("orders") } }], ports: [{ protocol: "TCP", port: 9090 }] },
         ]);
         // A worker accepts nothing at all.
-        expect(get(T.netpol, "mailer-netpol").spec.ingress).toEqual([]);
+        expect(get(T.netpol, "paas-mailer-netpol").spec.ingress).toEqual([]);
     });
 
     it("installs metrics-server and the envoy gateway controller on EKS", () => {
@@ -114,7 +114,7 @@ describe("weighted routes of the dev stack", () => {
 
     it("splits checkout over three backends by capacity 5:3:1", async () => {
         run = await runStack("dev");
-        const route = get(T.cr, "checkout-httproute");
+        const route = get(T.cr, "paas-checkout-httproute");
         expect(route.metadata).toMatchObject({ name: "checkout", namespace: "apps" });
         expect(route.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "paas-gateway", namespace: "gateway", sectionName: "https" }]);
         expect(route.spec.hostnames).toEqual(["shop.example.com"]);
@@ -131,7 +131,7 @@ describe("weighted routes of the dev stack", () => {
     });
 
     it("matches on headers", () => {
-        expect(get(T.cr, "orders-api-httproute").spec.rules[0].matches).toEqual([
+        expect(get(T.cr, "paas-orders-api-httproute").spec.rules[0].matches).toEqual([
             { path: { type: "PathPrefix", value: "/orders" }, headers: [{ type: "Exact", name: "x-api-version", value: "2" }] },
         ]);
     });
@@ -154,14 +154,14 @@ describe("per-cloud gateway and add-ons", () => {
     it("uses GKE's gateway, admits Google's load balancer ranges, and installs nothing on GKE", async () => {
         const run = await runStack("gcp-prod");
         expect(run.recorder.get("kubernetes:gateway.networking.k8s.io/v1:Gateway", "paas-gateway-gateway").inputs.spec.gatewayClassName).toBe("gke-l7-global-external-managed");
-        expect(run.recorder.get(T.netpol, "orders-netpol").inputs.spec.ingress[0].from.slice(0, 2)).toEqual([
+        expect(run.recorder.get(T.netpol, "paas-orders-netpol").inputs.spec.ingress[0].from.slice(0, 2)).toEqual([
             { ipBlock: { cidr: "35.191.0.0/16" } }, { ipBlock: { cidr: "130.211.0.0/22" } },
         ]);
         expect(run.recorder.ofType("kubernetes:helm.sh/v3:Release")).toEqual([]);
     });
 
-    it("declares only CRD-level objects on the local (rendered) stack", async () => {
-        const run = await runStack("local");
+    it("declares only CRD-level objects on the local stack when it renders manifests", async () => {
+        const run = await runStack("local", (c) => ({ ...c, "paas:cluster": { local: { renderDirectory: "rendered" } }, "paas:addons": { gatewayController: "envoy" } }));
         expect(run.recorder.ofType("kubernetes:helm.sh/v3:Release")).toEqual([]);
         expect(run.recorder.ofType("kubernetes:gateway.networking.k8s.io/v1:GatewayClass")).toHaveLength(1);
         expect(run.recorder.ofType("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute")).toHaveLength(3);
@@ -169,7 +169,7 @@ describe("per-cloud gateway and add-ons", () => {
 
     it("warns and approximates the band on clusters before 1.35", async () => {
         const run = await runStack("dev", (c) => ({ ...c, "paas:cluster": { ...(c["paas:cluster"] as object), kubernetesVersion: "1.33" } }));
-        const h = run.recorder.get(T.hpa, "orders-hpa").inputs.spec;
+        const h = run.recorder.get(T.hpa, "paas-orders-hpa").inputs.spec;
         expect(h.metrics[0].resource.target.averageUtilization).toBe(74);
         expect(h.behavior.scaleUp.tolerance).toBeUndefined();
         expect((run.outputs.warnings.value as string[])).toHaveLength(5);

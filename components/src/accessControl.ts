@@ -9,72 +9,16 @@ import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity
 import type * as gcpTypes from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMatrix, type AclRule, type AclSubject, compileAcl } from "./planners/acl";
-import type { Cloud } from "./planners/cluster";
-import { checkAccess } from "./planners/access";
-import { awsGrantPolicy, azureRoleDefinitionId, irsaTrustPolicy } from "./planners/iam";
+import { type AccessMatrix, compileAcl } from "./planners/acl";
+import {
+    ACCESS_DEFAULTS, AZURE_IDENTITY_POD_LABELS, type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type GcpGrantArgs,
+    IDENTITY_ANNOTATION, type WorkloadIdentityArgs, checkAccess,
+} from "./planners/access";
+import { awsGrantPolicy, azureRoleDefinitionId, gsaAccountId, irsaTrustPolicy } from "./planners/iam";
 import { MANAGED_BY } from "./planners/workload";
 import { Problems } from "./validation";
 
-export interface AwsGrantArgs {
-    /** IAM actions, each named (no wildcards). */
-    actions: string[];
-    /** Resource ARNs ("*" only when every action is read-only). */
-    resources: string[];
-}
-
-export interface GcpGrantArgs {
-    /** Project roles for the workload's Google service account (never owner/editor). */
-    roles: string[];
-}
-
-export interface AzureRoleArgs {
-    /** Built-in or custom role definition GUID. */
-    roleDefinitionId: string;
-    /** Scope: a resource, resource group or subscription ID. */
-    scope: string;
-}
-
-export interface AzureGrantArgs {
-    roles: AzureRoleArgs[];
-}
-
-export interface WorkloadIdentityArgs {
-    /** Namespace of the Kubernetes ServiceAccount. */
-    namespace: string;
-    /** Name of the Kubernetes ServiceAccount. */
-    serviceAccount: string;
-    /** AWS permissions (cloud aws). @default - none */
-    aws?: AwsGrantArgs;
-    /** GCP permissions (cloud gcp). @default - none */
-    gcp?: GcpGrantArgs;
-    /** Azure permissions (cloud azure). @default - none */
-    azure?: AzureGrantArgs;
-}
-
-export interface AccessControlArgs {
-    /** Cloud of the cluster, which decides the IAM side of workload identities. */
-    cloud: Cloud;
-    /** Kubernetes access rules. @default [] */
-    rules?: AclRule[];
-    /** Cloud permissions for Kubernetes service accounts. @default [] */
-    workloadIdentities?: WorkloadIdentityArgs[];
-    /** BREAK GLASS: subjects bound to cluster-admin. The policy pack flags this binding on purpose. @default [] */
-    breakGlassClusterAdmins?: AclSubject[];
-    /** Prefix of the Role and binding names. @default paas */
-    prefix?: string;
-    /** Cluster name, used to name cloud identities. */
-    clusterName: string;
-    /** AWS: ARN of the cluster's IAM OIDC provider. */
-    oidcProviderArn?: pulumi.Input<string>;
-    /** AWS/Azure: issuer URL of the cluster's service-account tokens. */
-    oidcIssuerUrl?: pulumi.Input<string>;
-    /** GCP: project of the workload identity pool. */
-    gcpProject?: pulumi.Input<string>;
-    /** Azure: resource group and location for the user-assigned identities. */
-    azureResourceGroupName?: pulumi.Input<string>;
-    azureLocation?: pulumi.Input<string>;
-}
+export type { AccessControlArgs, AwsGrantArgs, AzureGrantArgs, AzureRoleArgs, GcpGrantArgs, WorkloadIdentityArgs } from "./planners/access";
 
 interface IdentityBinding {
     annotations: pulumi.Output<Record<string, string>>;
@@ -93,7 +37,8 @@ export class AccessControl extends pulumi.ComponentResource {
         problems.throwIfAny(`AccessControl "${name}" arguments`);
         super("paas:index:AccessControl", name, {}, opts);
         const child = { parent: this };
-        const compiled = compileAcl(args.rules ?? [], args.prefix ?? "paas");
+        const prefix = args.prefix ?? ACCESS_DEFAULTS.prefix;
+        const compiled = compileAcl(args.rules ?? [], prefix);
         const bindings = new Map<string, IdentityBinding>();
         BINDINGS.set(this, bindings);
         this.matrix = compiled.matrix;
@@ -113,7 +58,7 @@ export class AccessControl extends pulumi.ComponentResource {
         if (breakGlass.length > 0) {
             pulumi.log.warn(`${name}: BREAK GLASS binding of ${breakGlass.length} subject(s) to cluster-admin is declared`, this);
             new k8s.rbac.v1.ClusterRoleBinding(`${name}-break-glass-cluster-admin`, {
-                metadata: { name: `${args.prefix ?? "paas"}-break-glass-cluster-admin`, labels: { ...labels, "paas.dev/break-glass": "true" } },
+                metadata: { name: `${prefix}-break-glass-cluster-admin`, labels: { ...labels, "paas.dev/break-glass": "true" } },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
                 subjects: breakGlass.map((s) => (s.kind === "ServiceAccount" ? { kind: s.kind, name: s.name, namespace: s.namespace } : { kind: s.kind, name: s.name, apiGroup: "rbac.authorization.k8s.io" })),
             }, child);
@@ -127,7 +72,7 @@ export class AccessControl extends pulumi.ComponentResource {
             else if (w.gcp) b.annotations = this.gkeIdentity(id, args, w, w.gcp);
             else if (w.azure) {
                 b.annotations = this.azureIdentity(id, args, w, w.azure);
-                b.podLabels = { "azure.workload.identity/use": "true" };
+                b.podLabels = { ...AZURE_IDENTITY_POD_LABELS };
             }
             bindings.set(key, b);
         }
@@ -156,7 +101,7 @@ export class AccessControl extends pulumi.ComponentResource {
             inlinePolicies: [{ name: "workload", policy: JSON.stringify(awsGrantPolicy(grant.actions, grant.resources)) }],
             tags: { "paas:cluster": args.clusterName, "paas:service-account": `${w.namespace}/${w.serviceAccount}` },
         }, { parent: this });
-        return role.arn.apply((arn): Record<string, string> => ({ "eks.amazonaws.com/role-arn": arn }));
+        return role.arn.apply((arn): Record<string, string> => ({ [IDENTITY_ANNOTATION.aws]: arn }));
     }
 
     /** GKE Workload Identity: a Google service account only this KSA may impersonate, with the listed roles. */
@@ -176,7 +121,7 @@ export class AccessControl extends pulumi.ComponentResource {
         for (const role of grant.roles) {
             new gcp.projects.IAMMember(`${id}-${role.split("/").pop()}`, { project: args.gcpProject, role, member: pulumi.interpolate`serviceAccount:${gsa.email}` }, { parent: this });
         }
-        return gsa.email.apply((email): Record<string, string> => ({ "iam.gke.io/gcp-service-account": email }));
+        return gsa.email.apply((email): Record<string, string> => ({ [IDENTITY_ANNOTATION.gcp]: email }));
     }
 
     /** Azure workload identity: a user-assigned identity federated with exactly this KSA, with the listed roles. */
@@ -201,18 +146,7 @@ export class AccessControl extends pulumi.ComponentResource {
                 scope: r.scope,
             }, { parent: this });
         });
-        return identity.clientId.apply((clientId): Record<string, string> => ({ "azure.workload.identity/client-id": clientId }));
+        return identity.clientId.apply((clientId): Record<string, string> => ({ [IDENTITY_ANNOTATION.azure]: clientId }));
     }
 }
 
-/** Google service account IDs: 6–30 characters, lowercase, start with a letter. */
-export function gsaAccountId(clusterName: string, serviceAccount: string): string {
-    const raw = `${clusterName}-${serviceAccount}`.toLowerCase().replace(/[^a-z0-9-]/g, "-");
-    return raw.length <= 30 ? raw : `${raw.slice(0, 23)}-${hash(raw)}`;
-}
-
-function hash(s: string): string {
-    let h = 0;
-    for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
-    return h.toString(36).slice(0, 6).padStart(6, "0");
-}

@@ -2,17 +2,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "./planners/cluster";
-import { ENVOY_NAMESPACE, type GatewayController } from "./planners/platform";
+import { type AddonsArgs, ENVOY_NAMESPACE } from "./planners/platform";
 import { MANAGED_BY } from "./planners/workload";
 
-export interface AddonsArgs {
-    /** Gateway API implementation. @default envoy, or gke on GKE (built in) */
-    gatewayController?: GatewayController;
-    /** Install metrics-server, which HPAs need. @default true on AWS (EKS lacks it), false elsewhere (built in) */
-    metricsServer?: boolean;
-    /** Install cert-manager (with Gateway API support) to issue the gateway certificate. @default false */
-    certManager?: boolean;
-}
+export type { AddonsArgs } from "./planners/platform";
 
 /** Charts, pinned. One place to bump them. */
 export const ADDON_CHARTS = {

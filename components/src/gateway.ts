@@ -1,26 +1,12 @@
 /** `paas:index:Gateway`: a Gateway API Gateway with an HTTPS listener and an HTTP → HTTPS redirect. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY_API, type GatewayArgs, resolveGateway } from "./planners/gateway";
 import { MANAGED_BY } from "./planners/workload";
 
-export const GATEWAY_API = "gateway.networking.k8s.io/v1";
+export { GATEWAY_API } from "./planners/gateway";
+export type { GatewayArgs } from "./planners/gateway";
 
-export interface GatewayArgs {
-    /** Namespace of the Gateway (and of its certificate Secret). */
-    namespace: pulumi.Input<string>;
-    /** GatewayClass that implements it. */
-    gatewayClassName: string;
-    /** Hostname the listeners answer for (wildcards allowed). @default - any */
-    hostname?: string;
-    /** Secret holding the TLS certificate (type kubernetes.io/tls), in the Gateway's namespace. @default <name>-tls */
-    tlsSecretName?: string;
-    /** cert-manager ClusterIssuer that issues the certificate into `tlsSecretName`. @default - the Secret is provided by you */
-    certManagerClusterIssuer?: string;
-    /** Namespaces whose HTTPRoutes may attach to the HTTPS listener. @default [] */
-    routeNamespaces?: string[];
-    /** Redirect plain HTTP to HTTPS (301). @default true */
-    redirectHttp?: boolean;
-}
 
 export class Gateway extends pulumi.ComponentResource {
     readonly gatewayName: pulumi.Output<string>;
@@ -28,7 +14,8 @@ export class Gateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
         super("paas:index:Gateway", name, {}, opts);
-        const redirect = args.redirectHttp ?? true;
+        const g = resolveGateway(name, args);
+        const redirect = g.redirectHttp;
         const hostname = args.hostname;
         const gw = new k8s.apiextensions.CustomResource(`${name}-gateway`, {
             apiVersion: GATEWAY_API,
@@ -47,12 +34,12 @@ export class Gateway extends pulumi.ComponentResource {
                         protocol: "HTTPS",
                         port: 443,
                         hostname,
-                        tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: args.tlsSecretName ?? `${name}-tls` }] },
+                        tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: g.tlsSecretName }] },
                         allowedRoutes: {
                             kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
                             namespaces: {
                                 from: "Selector",
-                                selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...(args.routeNamespaces ?? [])] }] },
+                                selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [...g.routeNamespaces] }] },
                             },
                         },
                     },

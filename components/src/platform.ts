@@ -4,91 +4,24 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AccessControl, type WorkloadIdentityArgs } from "./accessControl";
-import { type AddonsArgs, installAddons } from "./addons";
-import { EtcdQuorum, type EtcdQuorumArgs } from "./etcdQuorum";
+import { AccessControl } from "./accessControl";
+import { installAddons } from "./addons";
+import { EtcdQuorum } from "./etcdQuorum";
 import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
-import type { AclRule, AclSubject } from "./planners/acl";
-import type { KubernetesClusterArgs } from "./planners/cluster";
-import { DEFAULT_KUBERNETES_VERSION } from "./planners/cluster";
-import { type GatewayController, callersOf, checkPlatform, defaultGatewayController, planGatewayController } from "./planners/platform";
+import { CLUSTER_DEFAULTS } from "./planners/cluster";
+import {
+    type GatewayController, PLATFORM_DEFAULTS, type PlatformArgs, checkPlatform, defaultGatewayController, planGatewayController, planPlatformServices,
+} from "./planners/platform";
 import { MANAGED_BY } from "./planners/workload";
-import { Service, type ServiceArgs } from "./service";
+import { Service } from "./service";
 import { Problems } from "./validation";
-import { WeightedRoute, type WeightedRouteArgs } from "./weightedRoute";
+import { WeightedRoute } from "./weightedRoute";
 
-
-/** A service of the platform: the Service args plus its name and the services it calls. */
-export interface PlatformServiceArgs extends Omit<ServiceArgs, "namespace" | "kubernetesVersion" | "gatewayPeer" | "allowFrom" | "calls"> {
-    /** Name of the workload (Deployment, Service, ...). */
-    name: string;
-    /** Names of platform services this one calls; each callee admits exactly its callers. @default [] */
-    calls?: string[];
-}
-
-export interface PlatformRouteBackendArgs {
-    /** A platform service with a port. */
-    service: string;
-    /** Capacity r_i; traffic share r_i / Σ r_j. @default - equal shares */
-    capacity?: number;
-}
-
-export interface PlatformRouteArgs extends Omit<WeightedRouteArgs, "namespace" | "gatewayName" | "gatewayNamespace" | "backends"> {
-    /** Route name. */
-    name: string;
-    /** Backends: platform services and their capacities. */
-    backends: PlatformRouteBackendArgs[];
-}
-
-export interface PlatformGatewayArgs {
-    /** Namespace of the Gateway. @default gateway */
-    namespace?: string;
-    /** GatewayClass. @default envoy, or gke-l7-global-external-managed on GKE */
-    className?: string;
-    /** Hostname the listeners answer for. @default - any */
-    hostname?: string;
-    /** TLS certificate Secret in the gateway namespace. @default paas-gateway-tls */
-    tlsSecretName?: string;
-    /** cert-manager ClusterIssuer issuing that certificate (needs addons.certManager). @default - none */
-    certManagerClusterIssuer?: string;
-}
-
-export interface PlatformArgs {
-    /** The cluster to build (or target). */
-    cluster: KubernetesClusterArgs;
-    /** Namespace the platform's workloads run in; it enforces the `restricted` Pod Security Standard. @default apps */
-    namespace?: string;
-    /** Workloads. @default [] */
-    services?: PlatformServiceArgs[];
-    /** Capacity-weighted routes through the gateway. @default [] */
-    routes?: PlatformRouteArgs[];
-    /** The shared Gateway. @default see PlatformGatewayArgs */
-    gateway?: PlatformGatewayArgs;
-    /** Cluster add-ons. @default see AddonsArgs */
-    addons?: AddonsArgs;
-    /** An etcd quorum in the platform namespace. @default - none */
-    etcd?: PlatformEtcdArgs;
-    /** Access model: RBAC rules and workload identities of platform services. @default - none */
-    access?: PlatformAccessArgs;
-}
-
-export interface PlatformWorkloadIdentityArgs extends Omit<WorkloadIdentityArgs, "namespace" | "serviceAccount"> {
-    /** The platform service whose ServiceAccount gets the cloud identity. */
-    service: string;
-}
-
-export interface PlatformAccessArgs {
-    rules?: AclRule[];
-    workloadIdentities?: PlatformWorkloadIdentityArgs[];
-    /** BREAK GLASS: subjects bound to cluster-admin (flagged by the policy pack). @default [] */
-    breakGlassClusterAdmins?: AclSubject[];
-}
-
-export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
-    /** Name of the StatefulSet and its Services. @default etcd */
-    name?: string;
-}
+export type {
+    AddonsArgs, PlatformAccessArgs, PlatformArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformRouteBackendArgs,
+    PlatformServiceArgs, PlatformWorkloadIdentityArgs,
+} from "./planners/platform";
 
 function restrictedNamespace(name: string, namespace: string, parentOpts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
     return new k8s.core.v1.Namespace(name, {
@@ -133,13 +66,19 @@ export class Platform extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         checkPlatform(args, (k) => `args.${k}`, new Problems()).throwIfAny(`Platform "${name}" arguments`);
         super("paas:index:Platform", name, {}, opts);
+        const d = PLATFORM_DEFAULTS;
         const cluster = new KubernetesCluster(`${name}-cluster`, args.cluster, { parent: this });
         const parts: Parts = { cluster, services: new Map(), routes: new Map() };
         PARTS.set(this, parts);
-        const appNamespace = args.namespace ?? "apps";
-        const gatewayNamespace = args.gateway?.namespace ?? "gateway";
-        const kubernetesVersion = args.cluster.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+        const appNamespace = args.namespace ?? d.namespace;
+        const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
+        const kubernetesVersion = args.cluster.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
         const k8sOpts = { parent: this, provider: cluster.provider };
+        // Services, routes and etcd are named `${name}-<own name>` so two platforms never collide;
+        // before that they had their own name alone, which the alias keeps for existing stacks.
+        const legacy = args.legacyChildAliases ?? d.legacyChildAliases;
+        const childOpts = (ownName: string, extra: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions =>
+            ({ ...k8sOpts, ...extra, aliases: legacy ? [{ name: ownName }] : [] });
 
         const ns = restrictedNamespace(`${name}-ns`, appNamespace, k8sOpts);
         // Default deny: every flow in the namespace must be allowed by a workload's own policy.
@@ -163,11 +102,12 @@ export class Platform extends pulumi.ComponentResource {
         let gateway: Gateway | undefined;
         if (routes.length > 0) {
             const gwNs = restrictedNamespace(`${name}-gateway-ns`, gatewayNamespace, k8sOpts);
+            // The TLS Secret's default name is the Gateway's: `${name}-gateway-tls`.
             gateway = new Gateway(`${name}-gateway`, {
                 namespace: gwNs.metadata.name,
                 gatewayClassName: controller.gatewayClassName,
                 hostname: args.gateway?.hostname,
-                tlsSecretName: args.gateway?.tlsSecretName ?? `${name}-gateway-tls`,
+                tlsSecretName: args.gateway?.tlsSecretName,
                 certManagerClusterIssuer: args.gateway?.certManagerClusterIssuer,
                 routeNamespaces: [appNamespace],
             }, { ...k8sOpts, dependsOn: addons });
@@ -189,21 +129,27 @@ export class Platform extends pulumi.ComponentResource {
             }, { ...k8sOpts, dependsOn: [ns] });
         }
 
-        const callers = callersOf(services);
+        const wiring = planPlatformServices(args);
         const ports = new Map(services.map((s) => [s.name, s.port]));
         for (const s of services) {
-            const { name: svcName, calls, ...rest } = s;
-            const service = new Service(svcName, {
+            const { name: svcName, calls: _calls, serviceAccountAnnotations, podLabels: _podLabels, exposeToGateway: _expose, ...rest } = s;
+            const w = wiring.get(svcName)!;
+            const identity = w.identity === undefined ? undefined : parts.access?.serviceAccountAnnotations(appNamespace, svcName);
+            const service = new Service(`${name}-${svcName}`, {
                 ...rest,
+                name: svcName,
                 namespace: ns.metadata.name,
                 kubernetesVersion,
                 gatewayPeer: { namespace: controller.peer.namespace, cidrs: [...controller.peer.cidrs] },
-                exposeToGateway: routes.some((r) => r.backends.some((b) => b.service === svcName)),
-                allowFrom: callers.get(svcName),
-                calls: (calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
-                serviceAccountAnnotations: parts.access?.serviceAccountAnnotations(appNamespace, svcName),
-                podLabels: parts.access?.podLabels(appNamespace, svcName),
-            }, k8sOpts);
+                exposeToGateway: w.exposeToGateway,
+                allowFrom: [...w.allowFrom],
+                calls: [...w.calls],
+                // checkPlatform refused user keys the identity sets, so the merge order is moot.
+                serviceAccountAnnotations: identity
+                    ? pulumi.all([serviceAccountAnnotations ?? {}, identity]).apply(([own, id]) => ({ ...own, ...id }))
+                    : serviceAccountAnnotations,
+                podLabels: { ...w.podLabels },
+            }, childOpts(svcName));
             parts.services.set(svcName, service);
             const warning = service.autoscalingPlan().warning;
             if (warning) this.warnings.push(`${svcName}: ${warning}`);
@@ -211,17 +157,18 @@ export class Platform extends pulumi.ComponentResource {
 
         for (const r of routes) {
             const { name: routeName, backends, ...rest } = r;
-            parts.routes.set(routeName, new WeightedRoute(routeName, {
+            parts.routes.set(routeName, new WeightedRoute(`${name}-${routeName}`, {
                 ...rest,
+                name: routeName,
                 namespace: ns.metadata.name,
                 gatewayName: gateway!.gatewayName,
                 gatewayNamespace: gateway!.gatewayNamespace,
                 backends: backends.map((b) => ({ service: b.service, capacity: b.capacity, port: ports.get(b.service)! })),
-            }, k8sOpts));
+            }, childOpts(routeName)));
         }
         if (args.etcd) {
-            const { name: etcdName, ...etcdArgs } = args.etcd;
-            parts.etcd = new EtcdQuorum(etcdName ?? "etcd", { ...etcdArgs, namespace: appNamespace }, { ...k8sOpts, dependsOn: [ns, ...addons] });
+            const etcdName = args.etcd.name ?? d.etcdName;
+            parts.etcd = new EtcdQuorum(`${name}-${etcdName}`, { ...args.etcd, name: etcdName, namespace: appNamespace }, childOpts(etcdName, { dependsOn: [ns, ...addons] }));
         }
         this.clusterName = cluster.clusterName;
         this.kubeconfig = cluster.kubeconfig;

@@ -4,77 +4,11 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type AutoscalingArgs, type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
-import { DEFAULT_KUBERNETES_VERSION } from "./planners/cluster";
-import { DNS_EGRESS, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
-import { checkService } from "./planners/service";
+import { type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
+import { type ServiceArgs, checkService, networkPolicySpec, resolveService } from "./planners/service";
+import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 
-/** Where traffic from the gateway's data plane comes from. */
-export interface GatewayPeerArgs {
-    /** Namespace of the gateway's proxies. @default - none */
-    namespace?: string;
-    /** Address ranges of a cloud load balancer that sends traffic straight to pods. @default [] */
-    cidrs?: string[];
-}
-
-export interface ServiceCallArgs {
-    /** Name of the called service (in the same namespace). */
-    service: string;
-    /** Its port. */
-    port: number;
-}
-
-export interface EgressRuleArgs {
-    /** Destination CIDR outside the cluster. */
-    cidr: string;
-    /** Destination TCP port. */
-    port: number;
-}
-
-export interface ServiceArgs {
-    /** Namespace to run in. */
-    namespace: pulumi.Input<string>;
-    /** Container image, pinned by a tag other than `latest` or (recommended) by digest. */
-    image: string;
-    /** Container port served over HTTP; enables the Service, the probes and gateway ingress. @default - none (a worker) */
-    port?: number;
-    /** Path of the HTTP liveness and readiness probes. @default /healthz */
-    healthPath?: string;
-    /** CPU request. @default 250m */
-    cpu?: string;
-    /** Memory request. @default 256Mi */
-    memory?: string;
-    /** CPU limit. @default 1 */
-    cpuLimit?: string;
-    /** Memory limit. @default - the memory request (no overcommit of memory) */
-    memoryLimit?: string;
-    /** Environment variables. @default {} */
-    env?: Record<string, string>;
-    /** Container arguments. @default - the image's */
-    args?: string[];
-    /** UID (and GID) the container runs as. @default 65532 */
-    runAsUser?: number;
-    /** Mount a service-account token (only for workloads that call the Kubernetes API). @default false */
-    automountServiceAccountToken?: boolean;
-    /** Extra pod labels (e.g. azure.workload.identity/use). @default {} */
-    podLabels?: Record<string, string>;
-    /** Annotations of the ServiceAccount (workload identity bindings). @default {} */
-    serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    /** The scaling band and replica range. @default 2–10 replicas, up above 80 %, down below 30 % */
-    autoscaling?: AutoscalingArgs;
-    /** Kubernetes minor version of the cluster, which decides how exactly the band is expressed. @default 1.35 */
-    kubernetesVersion?: string;
-    /** Accept traffic from the gateway (only with `port`). @default true */
-    exposeToGateway?: boolean;
-    /** Where the gateway's traffic comes from. @default - no gateway peer */
-    gatewayPeer?: GatewayPeerArgs;
-    /** Services in the namespace allowed to call this one. @default [] */
-    allowFrom?: string[];
-    /** Services this one calls (egress is opened to exactly these). @default [] */
-    calls?: ServiceCallArgs[];
-    /** Destinations outside the cluster. @default [] */
-    egress?: EgressRuleArgs[];
-}
+export type { EgressRuleArgs, GatewayPeerArgs, ServiceArgs, ServiceCallArgs } from "./planners/service";
 
 const PLANS = new WeakMap<object, AutoscalingPlan>();
 
@@ -87,22 +21,22 @@ export class Service extends pulumi.ComponentResource {
         checkService(name, args, "args").throwIfAny(`Service "${name}" arguments`);
         super("paas:index:Service", name, {}, opts);
         const child = { parent: this };
-        const runAsUser = args.runAsUser ?? 65532;
-        const labels = workloadLabels(name);
-        const selector = selectorLabels(name);
-        const meta = { name, namespace: args.namespace, labels };
-        const plan = planAutoscaling(args.autoscaling ?? {}, args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION);
+        // Resolved once; the raw args are read again only for the Inputs (namespace, annotations).
+        const s = resolveService(name, args);
+        const labels = workloadLabels(s.name);
+        const selector = selectorLabels(s.name);
+        const meta = { name: s.name, namespace: args.namespace, labels };
+        const plan = planAutoscaling(s.autoscaling, s.kubernetesVersion);
         PLANS.set(this, plan);
-        if (plan.warning) pulumi.log.warn(`${name}: ${plan.warning}`, this);
+        if (plan.warning) pulumi.log.warn(`${s.name}: ${plan.warning}`, this);
 
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { ...meta, annotations: args.serviceAccountAnnotations },
-            automountServiceAccountToken: args.automountServiceAccountToken ?? false,
+            automountServiceAccountToken: s.automountServiceAccountToken,
         }, child);
 
-        const port = args.port;
-        const probe = port === undefined ? undefined : { httpGet: { path: args.healthPath ?? "/healthz", port: "http" } };
-        const memory = args.memory ?? "256Mi";
+        const port = s.port;
+        const probe = port === undefined ? undefined : { httpGet: { path: s.healthPath, port: "http" } };
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
             metadata: meta,
             spec: {
@@ -111,11 +45,12 @@ export class Service extends pulumi.ComponentResource {
                 revisionHistoryLimit: 5,
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
                 template: {
-                    metadata: { labels: { ...args.podLabels, ...labels } },
+                    // checkService refuses extra labels that would change these.
+                    metadata: { labels: { ...s.podLabels, ...labels } },
                     spec: {
                         serviceAccountName: sa.metadata.name,
-                        automountServiceAccountToken: args.automountServiceAccountToken ?? false,
-                        securityContext: restrictedPodSecurity(runAsUser),
+                        automountServiceAccountToken: s.automountServiceAccountToken,
+                        securityContext: restrictedPodSecurity(s.runAsUser),
                         terminationGracePeriodSeconds: 30,
                         topologySpreadConstraints: [
                             { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
@@ -123,19 +58,19 @@ export class Service extends pulumi.ComponentResource {
                         ],
                         containers: [{
                             name: "app",
-                            image: args.image,
+                            image: s.image,
                             imagePullPolicy: "IfNotPresent",
-                            args: args.args,
-                            env: Object.entries(args.env ?? {}).map(([k, v]) => ({ name: k, value: v })),
+                            args: s.args && [...s.args],
+                            env: Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
                             ports: port === undefined ? undefined : [{ name: "http", containerPort: port, protocol: "TCP" }],
                             resources: {
-                                requests: { cpu: args.cpu ?? "250m", memory },
-                                limits: { cpu: args.cpuLimit ?? "1", memory: args.memoryLimit ?? memory },
+                                requests: { cpu: s.cpu, memory: s.memory },
+                                limits: { cpu: s.cpuLimit, memory: s.memoryLimit },
                             },
                             livenessProbe: probe && { ...probe, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
                             readinessProbe: probe && { ...probe, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
                             startupProbe: probe && { ...probe, periodSeconds: 5, failureThreshold: 30 },
-                            securityContext: restrictedContainerSecurity(runAsUser),
+                            securityContext: restrictedContainerSecurity(s.runAsUser),
                             // The root filesystem is read-only; /tmp is the one writable place.
                             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                         }],
@@ -172,7 +107,7 @@ export class Service extends pulumi.ComponentResource {
 
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
             metadata: meta,
-            spec: networkPolicySpec(name, args),
+            spec: networkPolicySpec(s),
         }, child);
 
         this.deploymentName = deployment.metadata.name;
@@ -185,24 +120,4 @@ export class Service extends pulumi.ComponentResource {
     autoscalingPlan(): AutoscalingPlan {
         return PLANS.get(this)!;
     }
-}
-
-/** Least-privilege flows: in from the gateway and named callers; out to DNS, named callees and listed CIDRs. */
-export function networkPolicySpec(name: string, args: ServiceArgs) {
-    const tcp = (port: number) => ({ protocol: "TCP", port });
-    const ingress = [];
-    if (args.port !== undefined) {
-        const peers = [];
-        if (args.exposeToGateway ?? true) {
-            if (args.gatewayPeer?.namespace)
-                peers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.gatewayPeer.namespace } } });
-            for (const cidr of args.gatewayPeer?.cidrs ?? []) peers.push({ ipBlock: { cidr } });
-        }
-        for (const caller of [...(args.allowFrom ?? [])].sort()) peers.push({ podSelector: { matchLabels: selectorLabels(caller) } });
-        if (peers.length > 0) ingress.push({ from: peers, ports: [tcp(args.port)] });
-    }
-    const egress: object[] = [DNS_EGRESS];
-    for (const call of args.calls ?? []) egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(call.service) } }], ports: [tcp(call.port)] });
-    for (const e of args.egress ?? []) egress.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [tcp(e.port)] });
-    return { podSelector: { matchLabels: selectorLabels(name) }, policyTypes: ["Ingress", "Egress"], ingress, egress };
 }

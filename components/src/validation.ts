@@ -245,6 +245,28 @@ export function subnet(parent: Cidr, newPrefix: number, index: number): Cidr {
     return { base: (parent.base + index * 2 ** (32 - newPrefix)) >>> 0, prefix: newPrefix };
 }
 
+/** A dotted-quad IPv4 address as an unsigned 32-bit integer, or undefined. */
+export function parseIpv4(s: string): number | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+    if (!m) return undefined;
+    const octets = m.slice(1, 5).map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    return ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
+}
+
+export function formatIpv4(addr: number): string {
+    return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
+}
+
+/** Number of addresses in a block. */
+export function cidrSize(c: Cidr): number {
+    return 2 ** (32 - c.prefix);
+}
+
+export function cidrContains(c: Cidr, addr: number): boolean {
+    return addr >= c.base && addr < c.base + cidrSize(c);
+}
+
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
     const aEnd = a.base + 2 ** (32 - a.prefix);
     const bEnd = b.base + 2 ** (32 - b.prefix);

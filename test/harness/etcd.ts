@@ -2,6 +2,7 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as net from "node:net";
 import * as path from "node:path";
 import { type Addressing, type EtcdPlan, loopbackAddressing, memberFlags } from "../../components/src/planners/etcd";
 import { ROOT } from "./stacks";
@@ -16,6 +17,51 @@ export function etcdBinary(): string {
         if (/etcd Version: 3\.6\./.test(v)) return c;
     }
     throw new Error("no etcd 3.6 binary found: run `npm run toolchain -- etcd` (builds it from the Go module go.etcd.io/etcd/server/v3 into .tools/bin)");
+}
+
+/**
+ * A tool of the etcd 3.6 release (etcdctl, etcdutl): the toolchain's, else one on PATH; undefined
+ * when there is none.
+ */
+export function etcdTool(name: "etcdctl" | "etcdutl"): string | undefined {
+    const candidates = [path.join(ROOT, ".tools/bin", name), ...(process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, name))];
+    for (const c of candidates) {
+        if (!fs.existsSync(c)) continue;
+        const v = execFileSync(c, ["version"], { encoding: "utf8" });
+        if (new RegExp(`${name} version: 3\\.6\\.`).test(v)) return c;
+    }
+    return undefined;
+}
+
+/** Does this tool have `snapshot restore` (etcdutl has; etcdctl lost it in 3.6)? */
+export function canRestore(tool: string): boolean {
+    try {
+        return /snapshot restore/.test(execFileSync(tool, ["snapshot", "restore", "--help"], { encoding: "utf8", stdio: "pipe" }));
+    } catch {
+        return false;
+    }
+}
+
+/** Is the loopback TCP port free right now? */
+function portFree(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const srv = net.createServer();
+        srv.once("error", () => resolve(false));
+        srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+}
+
+/**
+ * A base port whose loopback ports base … base+10·members+2 are all free (member i of an
+ * EtcdCluster uses base+10i … base+10i+2), searched from a start that varies per process.
+ */
+export async function freeBasePort(members: number): Promise<number> {
+    for (let attempt = 0; attempt < 200; attempt++) {
+        const base = 30000 + ((process.pid * 13 + attempt * 97) % 25000);
+        const ports = Array.from({ length: members }, (_, i) => [0, 1, 2].map((k) => base + 10 * i + k)).flat();
+        if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+    }
+    throw new Error("no free loopback ports found for etcd");
 }
 
 /** CA, a server/peer certificate for 127.0.0.1 and a client certificate, made with openssl. */
@@ -36,10 +82,13 @@ export function makeTls(dir: string): { ca: string; clientCert: string; clientKe
 export class EtcdCluster {
     readonly addressing: Addressing;
     readonly procs: (ChildProcess | undefined)[];
+    /** Client TLS material, for etcdctl. */
+    readonly clientTls: { ca: string; clientCert: string; clientKey: string };
     private readonly agent: https.Agent;
 
     constructor(readonly plan: EtcdPlan, readonly dir: string, basePort: number, private readonly binary = etcdBinary()) {
         const tls = makeTls(path.join(dir, "tls"));
+        this.clientTls = tls;
         this.addressing = loopbackAddressing(basePort, path.join(dir, "data"), path.join(dir, "tls"));
         this.procs = Array.from({ length: plan.members }, () => undefined);
         this.agent = new https.Agent({ ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.clientCert), key: fs.readFileSync(tls.clientKey), keepAlive: false });
@@ -125,6 +174,17 @@ export class EtcdCluster {
         const r = await this.request(i, "kv/range", { key: b64(key) });
         const kv = (r.kvs ?? [])[0];
         return kv ? Buffer.from(kv.value, "base64").toString() : undefined;
+    }
+
+    /** etcdctl's connection flags for member i: its client URL and the client certificate. */
+    etcdctlFlags(i: number): string[] {
+        const t = this.clientTls;
+        return [`--endpoints=${this.addressing.member(i).clientUrl}`, `--cacert=${t.ca}`, `--cert=${t.clientCert}`, `--key=${t.clientKey}`];
+    }
+
+    /** Header revision of member i's store. */
+    async revision(i: number): Promise<number> {
+        return Number((await this.request(i, "maintenance/status", {})).header.revision);
     }
 
     async clusterId(i: number): Promise<string> {

@@ -20,6 +20,18 @@ export interface Registered {
     /** Provider reference (`urn::id`) of a custom resource, "" when the default provider is used. */
     readonly provider: string;
     readonly custom: boolean;
+    /** Aliases the program gave (`opts.aliases`), as the engine receives them. */
+    readonly aliases: readonly AliasSpec[];
+}
+
+/** One alias of a registration: a spec (the engine fills in what is empty) or a full URN. */
+export interface AliasSpec {
+    readonly urn?: string;
+    readonly name?: string;
+    readonly type?: string;
+    /** URN of the alias's parent ("" with `noParent`). */
+    readonly parentUrn?: string;
+    readonly noParent?: boolean;
 }
 
 export const FAKE = {
@@ -94,10 +106,10 @@ export class Recorder implements pulumi.runtime.Mocks {
     readonly resources: Registered[] = [];
     readonly calls: { token: string; inputs: any }[] = [];
     /** Parent and provider of each registration, captured at the monitor (keyed by type::name). */
-    readonly pending = new Map<string, { parent: string; provider: string; custom: boolean }>();
+    readonly pending = new Map<string, { parent: string; provider: string; custom: boolean; aliases: AliasSpec[] }>();
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { parent: "", provider: args.provider ?? "", custom: !!args.custom };
+        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { parent: "", provider: args.provider ?? "", custom: !!args.custom, aliases: [] };
         // The URN the mock monitor gives the resource: it prefixes the parent's own type only.
         const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$` : ""}${args.type}::${args.name}`;
         const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
@@ -145,6 +157,14 @@ export class Recorder implements pulumi.runtime.Mocks {
         return this.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:")).map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
     }
 
+    /** URNs registered more than once: two resources the engine would refuse as one. */
+    duplicateUrns(): string[] {
+        const seen = new Set<string>();
+        const dup = new Set<string>();
+        for (const r of this.resources) (seen.has(r.urn) ? dup : seen).add(r.urn);
+        return [...dup];
+    }
+
     /** Direct children of the resource (type, name). */
     childrenOf(type: string, name: string): Registered[] {
         const parent = this.get(type, name);
@@ -163,6 +183,11 @@ export async function useMocks(stack: string, config: Record<string, unknown> = 
             parent: req.getParent(),
             provider: req.getProvider(),
             custom: req.getCustom(),
+            aliases: (req.getAliasesList() as any[]).map((a): AliasSpec => {
+                if (a.hasUrn()) return { urn: a.getUrn() };
+                const spec = a.getSpec();
+                return { name: spec.getName() || undefined, type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() || undefined };
+            }),
         });
         return register(req, cb);
     };

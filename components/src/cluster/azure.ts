@@ -5,7 +5,7 @@ import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity
 import type * as networkTypes from "@pulumi/azure-native/network";
 import type * as resourcesTypes from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
+import { CRITICAL_ADDONS_ONLY_TAINT, type ClusterPlan, type NodePoolPlan } from "../planners/cluster";
 import { azureRoleDefinitionId } from "../planners/iam";
 import type { CloudCluster } from "./types";
 
@@ -14,11 +14,6 @@ export const AZURE_ROLES = {
     networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
     keyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
 } as const;
-
-/** Overlay networking: pods get addresses outside the VNet, services a range of their own. */
-export const AKS_POD_CIDR = "10.244.0.0/16";
-export const AKS_SERVICE_CIDR = "10.0.0.0/16";
-export const AKS_DNS_SERVICE_IP = "10.0.0.10";
 
 function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pulumi.Input<string>) {
     return {
@@ -37,8 +32,8 @@ function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pu
         vnetSubnetID: subnetId,
         enableNodePublicIP: false,
         nodeLabels: { ...pool.labels, "paas.dev/node-pool": pool.name },
-        // The system pool runs only critical add-ons; workloads go to the user pools.
-        nodeTaints: pool.system ? ["CriticalAddonsOnly=true:NoSchedule"] : undefined,
+        // A reserved system pool runs only critical add-ons; workloads go to the user pools.
+        nodeTaints: pool.criticalAddonsOnly ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
         scaleSetPriority: pool.spot ? "Spot" : "Regular",
         scaleSetEvictionPolicy: pool.spot ? "Delete" : undefined,
         spotMaxPrice: pool.spot ? -1 : undefined,
@@ -119,9 +114,10 @@ export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi
             networkPluginMode: "overlay",
             networkDataplane: "cilium",
             networkPolicy: "cilium",
-            podCidr: AKS_POD_CIDR,
-            serviceCidr: AKS_SERVICE_CIDR,
-            dnsServiceIP: AKS_DNS_SERVICE_IP,
+            // Overlay networking: pods get addresses outside the VNet, services a range of their own.
+            podCidr: z.podCidr,
+            serviceCidr: z.serviceCidr,
+            dnsServiceIP: z.dnsServiceIp,
             loadBalancerSku: "standard",
             outboundType: "loadBalancer",
         },

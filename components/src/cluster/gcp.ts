@@ -2,7 +2,7 @@
 import type * as gcpTypes from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
-import { GKE_NODE_ROLES } from "../planners/iam";
+import { GKE_NODE_ROLES, gkeNodeAccountId } from "../planners/iam";
 import { execKubeconfig } from "../planners/kubeconfig";
 import type { CloudCluster } from "./types";
 
@@ -78,7 +78,7 @@ export function createGkeCluster(name: string, plan: ClusterPlan, parent: pulumi
     // --- dedicated least-privilege node service account (never the Compute default one)
     const nodeSa = new gcp.serviceaccount.Account(`${name}-nodes`, {
         project,
-        accountId: `${plan.clusterName}-nodes`.slice(0, 30),
+        accountId: gkeNodeAccountId(plan.clusterName),
         displayName: `GKE nodes of ${plan.clusterName}`,
     }, opts);
     const grants = GKE_NODE_ROLES.map((role) =>

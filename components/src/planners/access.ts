@@ -1,8 +1,88 @@
-/** Checks of AccessControl args, shared by the config parser and the component. Pure. */
-import type { AccessControlArgs } from "../accessControl";
+/** AccessControl args, their defaults and checks, shared by the config parser and the component. Pure. */
+import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
-import { checkAcl } from "./acl";
+import { type AclRule, type AclSubject, checkAcl } from "./acl";
+import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
+
+export interface AwsGrantArgs {
+    /** IAM actions, each named (no wildcards). */
+    actions: string[];
+    /** Resource ARNs ("*" only when every action is read-only). */
+    resources: string[];
+}
+
+export interface GcpGrantArgs {
+    /** Project roles for the workload's Google service account (never owner/editor). */
+    roles: string[];
+}
+
+export interface AzureRoleArgs {
+    /** Built-in or custom role definition GUID. */
+    roleDefinitionId: string;
+    /** Scope: a resource, resource group or subscription ID. */
+    scope: string;
+}
+
+export interface AzureGrantArgs {
+    roles: AzureRoleArgs[];
+}
+
+export interface WorkloadIdentityArgs {
+    /** Namespace of the Kubernetes ServiceAccount. */
+    namespace: string;
+    /** Name of the Kubernetes ServiceAccount. */
+    serviceAccount: string;
+    /** AWS permissions (cloud aws). @default - none */
+    aws?: AwsGrantArgs;
+    /** GCP permissions (cloud gcp). @default - none */
+    gcp?: GcpGrantArgs;
+    /** Azure permissions (cloud azure). @default - none */
+    azure?: AzureGrantArgs;
+}
+
+export interface AccessControlArgs {
+    /** Cloud of the cluster, which decides the IAM side of workload identities. */
+    cloud: Cloud;
+    /** Kubernetes access rules. @default [] */
+    rules?: AclRule[];
+    /** Cloud permissions for Kubernetes service accounts. @default [] */
+    workloadIdentities?: WorkloadIdentityArgs[];
+    /** BREAK GLASS: subjects bound to cluster-admin. The policy pack flags this binding on purpose. @default [] */
+    breakGlassClusterAdmins?: AclSubject[];
+    /** Prefix of the Role and binding names. @default paas */
+    prefix?: string;
+    /** Cluster name, used to name cloud identities. */
+    clusterName: string;
+    /** AWS: ARN of the cluster's IAM OIDC provider (needed by AWS workload identities). @default - none */
+    oidcProviderArn?: pulumi.Input<string>;
+    /** AWS/Azure: issuer URL of the cluster's service-account tokens (needed by their workload identities). @default - none */
+    oidcIssuerUrl?: pulumi.Input<string>;
+    /** GCP: project of the workload identity pool (needed by GCP workload identities). @default - none */
+    gcpProject?: pulumi.Input<string>;
+    /** Azure: resource group of the user-assigned identities (needed by Azure workload identities). @default - none */
+    azureResourceGroupName?: pulumi.Input<string>;
+    /** Azure: location of the user-assigned identities. @default - the resource group's */
+    azureLocation?: pulumi.Input<string>;
+}
+
+export const ACCESS_DEFAULTS = { prefix: "paas" } as const;
+
+/** The ServiceAccount annotation each cloud's workload identity sets (its value is the cloud identity). */
+export const IDENTITY_ANNOTATION: Readonly<Record<Exclude<Cloud, "local">, string>> = {
+    aws: "eks.amazonaws.com/role-arn",
+    gcp: "iam.gke.io/gcp-service-account",
+    azure: "azure.workload.identity/client-id",
+};
+
+/** Pod labels Azure workload identity needs on the pods of a bound ServiceAccount. */
+export const AZURE_IDENTITY_POD_LABELS: Readonly<Record<string, string>> = { "azure.workload.identity/use": "true" };
+
+/** What the workload identity of one ServiceAccount puts on it and its pods (keys known before any deployment). */
+export function identityBindingKeys(cloud: Cloud): { annotations: readonly string[]; podLabels: Readonly<Record<string, string>> } {
+    if (cloud === "local") return { annotations: [], podLabels: {} };
+    return { annotations: [IDENTITY_ANNOTATION[cloud]], podLabels: cloud === "azure" ? AZURE_IDENTITY_POD_LABELS : {} };
+}
 
 export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems): void {
     checkAcl(args.rules ?? [], `${path}.rules`, problems);

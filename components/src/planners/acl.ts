@@ -17,7 +17,7 @@ export const SUBJECT_KINDS: readonly SubjectKind[] = Object.values(SubjectKind);
 export interface AclSubject {
     kind: SubjectKind;
     name: string;
-    /** Namespace of a ServiceAccount (required for that kind only). */
+    /** Namespace of a ServiceAccount (required for that kind only). @default - none */
     namespace?: string;
 }
 

@@ -48,6 +48,32 @@ export interface AutoscalingArgs {
     scaleUpStabilizationSeconds?: number;
 }
 
+/** Every default of {@link AutoscalingArgs}; the check, the plan and the docs read these. */
+export const AUTOSCALING_DEFAULTS = {
+    minReplicas: 2,
+    maxReplicas: 10,
+    scaleUpAbove: 80,
+    scaleDownBelow: 30,
+    scaleDownStabilizationSeconds: 300,
+    scaleDownPercentPerMinute: 10,
+    scaleUpStabilizationSeconds: 0,
+} as const satisfies Required<AutoscalingArgs>;
+
+/** The args with every default applied. */
+export function resolveAutoscaling(args: AutoscalingArgs | undefined): Required<AutoscalingArgs> {
+    const d = AUTOSCALING_DEFAULTS;
+    const a = args ?? {};
+    return {
+        minReplicas: a.minReplicas ?? d.minReplicas,
+        maxReplicas: a.maxReplicas ?? d.maxReplicas,
+        scaleUpAbove: a.scaleUpAbove ?? d.scaleUpAbove,
+        scaleDownBelow: a.scaleDownBelow ?? d.scaleDownBelow,
+        scaleDownStabilizationSeconds: a.scaleDownStabilizationSeconds ?? d.scaleDownStabilizationSeconds,
+        scaleDownPercentPerMinute: a.scaleDownPercentPerMinute ?? d.scaleDownPercentPerMinute,
+        scaleUpStabilizationSeconds: a.scaleUpStabilizationSeconds ?? d.scaleUpStabilizationSeconds,
+    };
+}
+
 export interface AutoscalingPlan {
     readonly minReplicas: number;
     readonly maxReplicas: number;
@@ -79,12 +105,13 @@ export function minorVersion(kubernetesVersion: string): number {
  * @param kubernetesVersion the cluster's minor version, which decides exact vs approximated band
  */
 export function planAutoscaling(args: AutoscalingArgs, kubernetesVersion: string): AutoscalingPlan {
-    const upper = args.scaleUpAbove ?? 80;
-    const lower = args.scaleDownBelow ?? 30;
-    const minReplicas = args.minReplicas ?? 2;
-    const maxReplicas = args.maxReplicas ?? 10;
+    const a = resolveAutoscaling(args);
+    const upper = a.scaleUpAbove;
+    const lower = a.scaleDownBelow;
+    const minReplicas = a.minReplicas;
+    const maxReplicas = a.maxReplicas;
     const scaleUp = {
-        stabilizationWindowSeconds: args.scaleUpStabilizationSeconds ?? 0,
+        stabilizationWindowSeconds: a.scaleUpStabilizationSeconds,
         selectPolicy: "Max" as const,
         // Fast: double, or add 4 pods, every 15 s, whichever is more.
         policies: [
@@ -93,11 +120,11 @@ export function planAutoscaling(args: AutoscalingArgs, kubernetesVersion: string
         ],
     };
     const scaleDown = {
-        stabilizationWindowSeconds: args.scaleDownStabilizationSeconds ?? 300,
+        stabilizationWindowSeconds: a.scaleDownStabilizationSeconds,
         selectPolicy: "Max" as const,
         // Bounded: a percentage per minute, but at least one pod so small deployments still shrink.
         policies: [
-            { type: "Percent" as const, value: args.scaleDownPercentPerMinute ?? 10, periodSeconds: 60 },
+            { type: "Percent" as const, value: a.scaleDownPercentPerMinute, periodSeconds: 60 },
             { type: "Pods" as const, value: 1, periodSeconds: 60 },
         ],
     };

@@ -3,7 +3,7 @@
  * semantic rules (ranges, CIDR overlaps, pool roles). Pure: plain data in, plain data out.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { Problems, cidrsOverlap, formatCidr, parseCidr, subnet } from "../validation";
+import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
 
 /** Where the cluster runs. `local` creates no cluster: it targets a kubeconfig or renders manifests. */
 export const Cloud = { Aws: "aws", Gcp: "gcp", Azure: "azure", Local: "local" } as const;
@@ -80,10 +80,16 @@ export interface AzureClusterArgs {
     adminGroupObjectIds?: string[];
     /** Key Vault key ID (versioned URL) for KMS encryption of Kubernetes secrets. @default - platform-managed encryption at rest */
     keyVaultKeyId?: string;
-    /** Resource ID of the Key Vault holding `keyVaultKeyId`; the control-plane identity gets Key Vault Crypto User on it. Required with `keyVaultKeyId`. */
+    /** Resource ID of the Key Vault holding `keyVaultKeyId`; the control-plane identity gets Key Vault Crypto User on it. Required with `keyVaultKeyId`. @default - none */
     keyVaultResourceId?: string;
     /** Address space of the virtual network the component creates. @default 10.224.0.0/12 */
     vnetCidr?: string;
+    /** Overlay range pods get their addresses from; must not overlap vnetCidr or serviceCidr. @default 10.244.0.0/16 */
+    podCidr?: string;
+    /** Range of Kubernetes Service IPs; must not overlap vnetCidr or podCidr. @default 10.0.0.0/16 */
+    serviceCidr?: string;
+    /** IP of the cluster DNS Service: inside serviceCidr, not its network address, first address (the kubernetes Service) or last. @default - the 10th address of serviceCidr (10.0.0.10) */
+    dnsServiceIp?: string;
 }
 
 export interface LocalClusterArgs {
@@ -100,29 +106,47 @@ export interface KubernetesClusterArgs {
     clusterName?: string;
     /** Kubernetes minor version, e.g. "1.35". @default 1.35 */
     kubernetesVersion?: string;
-    /** Autoscaling node pools; the first one hosts system workloads. @default one on-demand pool "system" of 2 to 6 nodes */
+    /**
+     * Autoscaling node pools; the first one hosts system workloads. On AKS the first pool is a
+     * System pool, tainted CriticalAddonsOnly only when a later on-demand pool can take the
+     * workloads (AKS taints spot pools itself); a lone pool is left untainted so pods schedule.
+     * @default one on-demand pool "system" of 2 to 6 nodes; on AKS also an on-demand user pool "apps" of 2 to 10 nodes (zonal, autoscaling), as AKS recommends
+     */
     nodePools?: NodePoolArgs[];
     /** Who may reach the Kubernetes API. @default private endpoint only */
     apiAccess?: ApiAccessArgs;
     /** Tags/labels put on every cloud resource. @default {} */
     tags?: Record<string, string>;
-    /** EKS options; only with cloud `aws`. */
+    /** EKS options; only with cloud `aws`. @default - see AwsClusterArgs */
     aws?: AwsClusterArgs;
-    /** GKE options; only with cloud `gcp`. */
+    /** GKE options; only with cloud `gcp`. @default - see GcpClusterArgs */
     gcp?: GcpClusterArgs;
-    /** AKS options; only with cloud `azure`. */
+    /** AKS options; only with cloud `azure`. @default - see AzureClusterArgs */
     azure?: AzureClusterArgs;
-    /** Options of the `local` cloud. */
+    /** Options of the `local` cloud. @default - see LocalClusterArgs */
     local?: LocalClusterArgs;
 }
 
-export const DEFAULT_KUBERNETES_VERSION = "1.35";
-export const DEFAULT_MACHINE_TYPE: Readonly<Record<Cloud, string>> = {
-    aws: "m6i.large",
-    gcp: "e2-standard-4",
-    azure: "Standard_D4s_v5",
-    local: "local",
-};
+/** Every default of {@link KubernetesClusterArgs}; the planner, the components and the docs read these. */
+export const CLUSTER_DEFAULTS = {
+    kubernetesVersion: "1.35",
+    machineType: { aws: "m6i.large", gcp: "e2-standard-4", azure: "Standard_D4s_v5", local: "local" } as Readonly<Record<Cloud, string>>,
+    /** The pool every cloud gets when none is configured. */
+    systemPool: { name: "system", minNodes: 2, maxNodes: 6 },
+    /** AKS only: the user pool workloads run on, since the system pool is tainted for critical add-ons. */
+    azureUserPool: { name: "apps", minNodes: 2, maxNodes: 10 },
+    diskSizeGb: 100,
+    apiAccess: { privateEndpoint: true },
+    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3 },
+    gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28" },
+    azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10 },
+    local: { renderDirectory: "rendered" },
+} as const;
+
+export const DEFAULT_KUBERNETES_VERSION = CLUSTER_DEFAULTS.kubernetesVersion;
+export const DEFAULT_MACHINE_TYPE = CLUSTER_DEFAULTS.machineType;
+/** The taint AKS documents for a System pool reserved for critical add-ons. */
+export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 export const KUBERNETES_VERSION = /^1\.(2[89]|3\d)$/;
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
@@ -137,6 +161,11 @@ export interface NodePoolPlan {
     readonly labels: Readonly<Record<string, string>>;
     /** The first pool: system workloads, never spot. */
     readonly system: boolean;
+    /**
+     * AKS: the system pool takes critical add-ons only (tainted CriticalAddonsOnly). True only
+     * when another on-demand pool exists that workloads can schedule on; never on other clouds.
+     */
+    readonly criticalAddonsOnly: boolean;
 }
 
 export interface ClusterPlan {
@@ -176,11 +205,19 @@ export interface ClusterPlan {
         readonly keyVaultResourceId?: string;
         readonly vnetCidr: string;
         readonly nodeSubnetCidr: string;
+        readonly podCidr: string;
+        readonly serviceCidr: string;
+        readonly dnsServiceIp: string;
     };
     readonly local?: { readonly renderDirectory: string };
 }
 
-export const DEFAULT_NODE_POOLS: readonly NodePoolArgs[] = [{ name: "system", minNodes: 2, maxNodes: 6 }];
+/** The pools a cluster gets when none are configured. */
+export function defaultNodePools(cloud: Cloud): readonly NodePoolArgs[] {
+    const system = { ...CLUSTER_DEFAULTS.systemPool };
+    // AKS taints its system pool: without a user pool every workload would stay Pending.
+    return cloud === "azure" ? [system, { ...CLUSTER_DEFAULTS.azureUserPool }] : [system];
+}
 
 /**
  * AWS subnet layout: the VPC is cut in four quarters; quarters 0..n-1 are the private subnets
@@ -204,7 +241,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     const clusterName = args.clusterName ?? fallbackName;
     if (!CLUSTER_NAME.test(clusterName))
         problems.add(`${path}.clusterName`, clusterName, "must be 2 to 40 lowercase letters, digits or '-', starting with a letter");
-    const kubernetesVersion = args.kubernetesVersion ?? DEFAULT_KUBERNETES_VERSION;
+    const kubernetesVersion = args.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
     if (!KUBERNETES_VERSION.test(kubernetesVersion))
         problems.add(`${path}.kubernetesVersion`, kubernetesVersion, 'must be a supported minor version from "1.28" to "1.39", e.g. "1.35"');
 
@@ -213,7 +250,10 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             problems.add(`${path}.${other}`, args[other], `is only allowed when the cloud is "${other}" (the cloud is "${cloud}")`);
     }
 
-    const pools = args.nodePools ?? DEFAULT_NODE_POOLS;
+    const pools = args.nodePools ?? defaultNodePools(cloud);
+    // AKS: reserve the system pool only when workloads have an on-demand pool to go to (spot
+    // pools carry a NoSchedule taint of their own there).
+    const dedicatedSystem = pools.slice(1).some((p) => !(p.spot ?? false));
     if (pools.length === 0) problems.add(`${path}.nodePools`, pools, "must have at least one pool");
     const seen = new Set<string>();
     const nodePools = pools.map((p, i): NodePoolPlan => {
@@ -231,22 +271,23 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
         const spot = p.spot ?? false;
         if (system && spot) problems.add(`${at}.spot`, spot, "must be false: the first pool hosts system workloads and may not be evicted");
         if (system && p.minNodes < 1) problems.add(`${at}.minNodes`, p.minNodes, "must be at least 1 for the first (system) pool");
-        const diskSizeGb = p.diskSizeGb ?? 100;
+        const diskSizeGb = p.diskSizeGb ?? CLUSTER_DEFAULTS.diskSizeGb;
         if (!Number.isInteger(diskSizeGb) || diskSizeGb < 20 || diskSizeGb > 2048)
             problems.add(`${at}.diskSizeGb`, diskSizeGb, "must be an integer from 20 to 2048");
         return {
             name: p.name,
-            machineType: p.machineType ?? DEFAULT_MACHINE_TYPE[cloud],
+            machineType: p.machineType ?? CLUSTER_DEFAULTS.machineType[cloud],
             minNodes: p.minNodes,
             maxNodes: p.maxNodes,
             spot,
             diskSizeGb,
             labels: { ...(p.labels ?? {}) },
             system,
+            criticalAddonsOnly: cloud === "azure" && system && dedicatedSystem,
         };
     });
 
-    const privateEndpoint = args.apiAccess?.privateEndpoint ?? true;
+    const privateEndpoint = args.apiAccess?.privateEndpoint ?? CLUSTER_DEFAULTS.apiAccess.privateEndpoint;
     const authorizedNetworks = [...(args.apiAccess?.authorizedNetworks ?? [])];
     authorizedNetworks.forEach((n, i) => {
         const at = `${path}.apiAccess.authorizedNetworks[${i}]`;
@@ -270,8 +311,8 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     switch (cloud) {
         case "aws": {
             const a = args.aws ?? {};
-            const vpcCidr = a.vpcCidr ?? "10.0.0.0/16";
-            const azs = a.availabilityZoneCount ?? 3;
+            const vpcCidr = a.vpcCidr ?? CLUSTER_DEFAULTS.aws.vpcCidr;
+            const azs = a.availabilityZoneCount ?? CLUSTER_DEFAULTS.aws.availabilityZoneCount;
             const vpc = parseCidr(vpcCidr);
             let layout = { private: [] as string[], public: [] as string[] };
             if (!vpc || formatCidr(vpc) !== vpcCidr || vpc.prefix < 16 || vpc.prefix > 20)
@@ -298,26 +339,34 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
         }
         case "gcp": {
             const g = args.gcp ?? {};
+            const d = CLUSTER_DEFAULTS.gcp;
             const ranges = {
-                nodesCidr: g.nodesCidr ?? "10.10.0.0/20",
-                podsCidr: g.podsCidr ?? "10.20.0.0/14",
-                servicesCidr: g.servicesCidr ?? "10.30.0.0/20",
-                masterCidr: g.masterCidr ?? "172.16.0.32/28",
+                nodesCidr: g.nodesCidr ?? d.nodesCidr,
+                podsCidr: g.podsCidr ?? d.podsCidr,
+                servicesCidr: g.servicesCidr ?? d.servicesCidr,
+                masterCidr: g.masterCidr ?? d.masterCidr,
             };
             checkDisjoint(problems, `${path}.gcp`, ranges);
             const master = parseCidr(ranges.masterCidr);
             if (master && master.prefix !== 28) problems.add(`${path}.gcp.masterCidr`, ranges.masterCidr, "must be a /28 block");
-            return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? "REGULAR", ...ranges } };
+            return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? d.releaseChannel, ...ranges } };
         }
         case "azure": {
             const z = args.azure ?? {};
-            const vnetCidr = z.vnetCidr ?? "10.224.0.0/12";
+            const d = CLUSTER_DEFAULTS.azure;
+            const vnetCidr = z.vnetCidr ?? d.vnetCidr;
             const vnet = parseCidr(vnetCidr);
             let nodeSubnetCidr = "";
             if (!vnet || formatCidr(vnet) !== vnetCidr || vnet.prefix > 20)
                 problems.add(`${path}.azure.vnetCidr`, vnetCidr, "must be an IPv4 CIDR block of /20 or larger with no host bits set");
             // Nodes take the first /16 (or the whole vnet when it is smaller); pods use the overlay range.
             else nodeSubnetCidr = formatCidr(subnet(vnet, Math.max(vnet.prefix, 16), 0));
+            const podCidr = z.podCidr ?? d.podCidr;
+            const serviceCidr = z.serviceCidr ?? d.serviceCidr;
+            // The vnet was checked above; only the two Kubernetes ranges are checked (and compared) here.
+            const ranges = checkDisjoint(problems, `${path}.azure`, { podCidr, serviceCidr }, { vnetCidr: vnet && formatCidr(vnet) === vnetCidr ? vnet : undefined });
+            const dnsServiceIp = z.dnsServiceIp ?? (ranges.serviceCidr ? formatIpv4(ranges.serviceCidr.base + d.dnsServiceIpOffset) : "");
+            if (ranges.serviceCidr) checkDnsServiceIp(problems, `${path}.azure.dnsServiceIp`, dnsServiceIp, serviceCidr, ranges.serviceCidr);
             if (z.keyVaultKeyId !== undefined && !/^https:\/\/[a-z0-9-]+\.vault\.azure\.net\/keys\/[^/]+\/[0-9a-f]{32}$/i.test(z.keyVaultKeyId))
                 problems.add(`${path}.azure.keyVaultKeyId`, z.keyVaultKeyId, "must be a versioned Key Vault key ID (https://<vault>.vault.azure.net/keys/<name>/<version>)");
             if ((z.keyVaultKeyId === undefined) !== (z.keyVaultResourceId === undefined))
@@ -336,11 +385,14 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     keyVaultResourceId: z.keyVaultResourceId,
                     vnetCidr,
                     nodeSubnetCidr,
+                    podCidr,
+                    serviceCidr,
+                    dnsServiceIp,
                 },
             };
         }
         case "local":
-            return { ...plan, local: { renderDirectory: args.local?.renderDirectory ?? "rendered" } };
+            return { ...plan, local: { renderDirectory: args.local?.renderDirectory ?? CLUSTER_DEFAULTS.local.renderDirectory } };
         default: {
             const never: never = cloud;
             problems.add(`${path}.cloud`, never, `must be one of ${CLOUDS.join(", ")}`);
@@ -349,16 +401,34 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     }
 }
 
-function checkDisjoint(problems: Problems, path: string, ranges: Record<string, string>): void {
-    const parsed: [string, ReturnType<typeof parseCidr>][] = Object.entries(ranges).map(([k, v]) => {
+/**
+ * Checks that every range of `ranges` is a CIDR block and that no two overlap, nor one of
+ * `checked` (ranges already checked by the caller, listed first). Returns the parsed ranges.
+ */
+function checkDisjoint(problems: Problems, path: string, ranges: Record<string, string>, checked: Record<string, Cidr | undefined> = {}): Record<string, Cidr | undefined> {
+    const out: Record<string, Cidr | undefined> = {};
+    const parsed: [string, Cidr | undefined][] = Object.entries(checked);
+    for (const [k, v] of Object.entries(ranges)) {
         const c = parseCidr(v);
         if (!c || formatCidr(c) !== v) problems.add(`${path}.${k}`, v, "must be an IPv4 CIDR block with no host bits set");
-        return [k, c && formatCidr(c) === v ? c : undefined];
-    });
+        out[k] = c && formatCidr(c) === v ? c : undefined;
+        parsed.push([k, out[k]]);
+    }
     for (let i = 0; i < parsed.length; i++)
         for (let j = i + 1; j < parsed.length; j++) {
             const [ka, a] = parsed[i];
             const [kb, b] = parsed[j];
-            if (a && b && cidrsOverlap(a, b)) problems.add(`${path}.${kb}`, ranges[kb], `must not overlap ${ka} (${ranges[ka]})`);
+            if (a && b && cidrsOverlap(a, b)) problems.add(`${path}.${kb}`, formatCidr(b), `must not overlap ${ka} (${formatCidr(a)})`);
         }
+    return out;
+}
+
+/**
+ * The cluster DNS Service IP must be a usable address of the service range: not the network
+ * address, not the first host (the `kubernetes` Service takes it) and not the last.
+ */
+function checkDnsServiceIp(problems: Problems, path: string, ip: string, serviceCidr: string, range: Cidr): void {
+    const addr = parseIpv4(ip);
+    const usable = addr !== undefined && cidrContains(range, addr) && addr > range.base + 1 && addr < range.base + cidrSize(range) - 1;
+    if (!usable) problems.add(path, ip, `must be an IPv4 address inside serviceCidr (${serviceCidr}), other than its network address, its first address (the kubernetes Service) and its last`);
 }

@@ -98,3 +98,49 @@ export const AZURE_FORBIDDEN_ROLES = ["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "b
 export function azureRoleDefinitionId(subscriptionId: string, guid: string): string {
     return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 }
+
+/** What GCP accepts as a service account ID: 6 to 30 characters, this pattern. */
+export const GCP_ACCOUNT_ID = /^[a-z]([-a-z0-9]*[a-z0-9])$/;
+export const GCP_ACCOUNT_ID_MIN = 6;
+export const GCP_ACCOUNT_ID_MAX = 30;
+
+export function isGcpAccountId(id: string): boolean {
+    return id.length >= GCP_ACCOUNT_ID_MIN && id.length <= GCP_ACCOUNT_ID_MAX && GCP_ACCOUNT_ID.test(id);
+}
+
+/** Six base-36 characters of a stable hash (not for security: it only keeps shortened IDs apart). */
+function shortHash(s: string): string {
+    let h = 0;
+    for (const c of s) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    return h.toString(36).slice(0, 6).padStart(6, "0");
+}
+
+/**
+ * A valid GCP service account ID derived from `raw`. A raw value that already is one is kept as
+ * it is; anything else (too long, too short, other characters, not starting with a letter) becomes
+ * a readable prefix, "-" and a hash of the raw value, so distinct inputs stay apart. The hash
+ * ends the ID, so it never ends with "-".
+ */
+export function gcpAccountId(raw: string): string {
+    const cleaned = raw.toLowerCase().replace(/[^a-z0-9-]/g, "-");
+    if (isGcpAccountId(cleaned)) return cleaned;
+    const lettered = /^[a-z]/.test(cleaned) ? cleaned : `g${cleaned}`;
+    // prefix (≤ 23) + "-" + hash (6) ≤ 30, and ≥ 8 since the prefix has its leading letter.
+    // The hash is of the cleaned value, as the workload identity IDs always were.
+    return `${lettered.slice(0, GCP_ACCOUNT_ID_MAX - 7)}-${shortHash(cleaned)}`;
+}
+
+/**
+ * ID of a GKE cluster's node service account. It used to be the first 30 characters of
+ * `<cluster>-nodes`; where that was a valid ID it is kept, so existing clusters keep their
+ * account (and their node pools, which would be replaced with it).
+ */
+export function gkeNodeAccountId(clusterName: string): string {
+    const legacy = `${clusterName}-nodes`.slice(0, GCP_ACCOUNT_ID_MAX);
+    return isGcpAccountId(legacy) ? legacy : gcpAccountId(`${clusterName}-nodes`);
+}
+
+/** ID of the Google service account of a workload identity (cluster and Kubernetes service account). */
+export function gsaAccountId(clusterName: string, serviceAccount: string): string {
+    return gcpAccountId(`${clusterName}-${serviceAccount}`);
+}

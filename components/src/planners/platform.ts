@@ -1,11 +1,12 @@
-/** Cross-reference checks and derived wiring of the Platform's parts. Pure. */
-import type { PlatformArgs } from "../platform";
+/** Platform args, their defaults, the cross-reference checks and the derived wiring of its parts. Pure. */
+import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
-import type { Cloud } from "./cluster";
-import { checkAccess } from "./access";
-import { checkEtcd } from "./etcd";
-import { checkRoute } from "./route";
-import { checkService } from "./service";
+import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
+import type { AclRule, AclSubject } from "./acl";
+import type { Cloud, KubernetesClusterArgs } from "./cluster";
+import { type EtcdQuorumArgs, checkEtcd } from "./etcd";
+import { type WeightedRouteArgs, checkRoute } from "./route";
+import { type ServiceArgs, type ServiceCallArgs, checkService } from "./service";
 import { DNS_1035 } from "./workload";
 
 /** Which gateway implementation serves the platform's Gateway. */
@@ -51,6 +52,143 @@ export function callersOf(services: readonly { name: string; calls?: readonly st
     return out;
 }
 
+
+export interface AddonsArgs {
+    /** Gateway API implementation. @default envoy, or gke on GKE (built in) */
+    gatewayController?: GatewayController;
+    /** Install metrics-server, which HPAs need. @default true on AWS (EKS lacks it), false elsewhere (built in) */
+    metricsServer?: boolean;
+    /** Install cert-manager (with Gateway API support) to issue the gateway certificate. @default false */
+    certManager?: boolean;
+}
+
+/** A service of the platform: the Service args plus its name and the services it calls. */
+export interface PlatformServiceArgs extends Omit<ServiceArgs, "name" | "namespace" | "kubernetesVersion" | "gatewayPeer" | "allowFrom" | "calls" | "exposeToGateway" | "podLabels" | "serviceAccountAnnotations"> {
+    /** Name of the workload (Deployment, Service, ...). */
+    name: string;
+    /** Names of platform services this one calls; each callee admits exactly its callers. @default [] */
+    calls?: string[];
+    /** Accept traffic from the gateway (only with `port`); false is refused while a route sends traffic to the service. @default - true when a route has the service as a backend, else false */
+    exposeToGateway?: boolean;
+    /** Extra pod labels, merged with the labels the service's workload identity needs (Azure: azure.workload.identity/use); a different value for one of those is refused. @default {} */
+    podLabels?: Record<string, string>;
+    /** ServiceAccount annotations, merged with the annotation of the service's workload identity; setting that one too is refused. @default {} */
+    serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
+}
+
+export interface PlatformRouteBackendArgs {
+    /** A platform service with a port. */
+    service: string;
+    /** Capacity r_i; traffic share r_i / Σ r_j. @default - equal shares */
+    capacity?: number;
+}
+
+export interface PlatformRouteArgs extends Omit<WeightedRouteArgs, "name" | "namespace" | "gatewayName" | "gatewayNamespace" | "backends"> {
+    /** Route name. */
+    name: string;
+    /** Backends: platform services and their capacities. */
+    backends: PlatformRouteBackendArgs[];
+}
+
+export interface PlatformGatewayArgs {
+    /** Namespace of the Gateway. @default gateway */
+    namespace?: string;
+    /** GatewayClass. @default - per gateway controller: envoy for envoy, gke-l7-global-external-managed for gke, default for none */
+    className?: string;
+    /** Hostname the listeners answer for. @default - any */
+    hostname?: string;
+    /** TLS certificate Secret in the gateway namespace. @default - <platform name>-gateway-tls (paas-gateway-tls for the program's Platform "paas") */
+    tlsSecretName?: string;
+    /** cert-manager ClusterIssuer issuing that certificate (needs addons.certManager). @default - none */
+    certManagerClusterIssuer?: string;
+}
+
+export interface PlatformWorkloadIdentityArgs extends Omit<WorkloadIdentityArgs, "namespace" | "serviceAccount"> {
+    /** The platform service whose ServiceAccount gets the cloud identity. */
+    service: string;
+}
+
+export interface PlatformAccessArgs {
+    /** Kubernetes access rules. @default [] */
+    rules?: AclRule[];
+    /** Cloud permissions of platform services. @default [] */
+    workloadIdentities?: PlatformWorkloadIdentityArgs[];
+    /** BREAK GLASS: subjects bound to cluster-admin (flagged by the policy pack). @default [] */
+    breakGlassClusterAdmins?: AclSubject[];
+}
+
+export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
+    /** Name of the StatefulSet and its Services. @default etcd */
+    name?: string;
+}
+
+export interface PlatformArgs {
+    /** The cluster to build (or target). */
+    cluster: KubernetesClusterArgs;
+    /** Namespace the platform's workloads run in; it enforces the `restricted` Pod Security Standard. @default apps */
+    namespace?: string;
+    /** Workloads. @default [] */
+    services?: PlatformServiceArgs[];
+    /** Capacity-weighted routes through the gateway. @default [] */
+    routes?: PlatformRouteArgs[];
+    /** The shared Gateway. @default - see PlatformGatewayArgs */
+    gateway?: PlatformGatewayArgs;
+    /** Cluster add-ons. @default - see AddonsArgs */
+    addons?: AddonsArgs;
+    /** An etcd quorum in the platform namespace. @default - none */
+    etcd?: PlatformEtcdArgs;
+    /** Access model: RBAC rules and workload identities of platform services. @default - none */
+    access?: PlatformAccessArgs;
+    /**
+     * Alias the services, routes and etcd quorum to their names from before they were prefixed
+     * with the platform's name, so a stack made then keeps its resources. Set it to false on a
+     * second Platform added to such a stack: two platforms cannot both claim the old names.
+     * @default true
+     */
+    legacyChildAliases?: boolean;
+}
+
+/** Every fixed default of {@link PlatformArgs}; the check, the component and the docs read these. */
+export const PLATFORM_DEFAULTS = {
+    namespace: "apps",
+    gatewayNamespace: "gateway",
+    etcdName: "etcd",
+    legacyChildAliases: true,
+} as const;
+
+/** What the platform wires into one of its services, beyond the service's own args. */
+export interface PlatformServiceWiring {
+    /** Its own value, else whether a route sends traffic to it. */
+    readonly exposeToGateway: boolean;
+    /** The service's own pod labels plus those of its workload identity. */
+    readonly podLabels: Readonly<Record<string, string>>;
+    /** Services that call it, sorted. */
+    readonly allowFrom: readonly string[];
+    readonly calls: readonly ServiceCallArgs[];
+    /** Index in access.workloadIdentities of the identity bound to its ServiceAccount. */
+    readonly identity?: number;
+}
+
+/** Plans the wiring of every service (assumes `checkPlatform` found no problem). */
+export function planPlatformServices(args: Pick<PlatformArgs, "cluster" | "services" | "routes" | "access">): Map<string, PlatformServiceWiring> {
+    const services = args.services ?? [];
+    const callers = callersOf(services);
+    const ports = new Map(services.map((s) => [s.name, s.port]));
+    const routed = new Set((args.routes ?? []).flatMap((r) => r.backends.map((b) => b.service)));
+    const identities = args.access?.workloadIdentities ?? [];
+    const keys = identityBindingKeys(args.cluster.cloud);
+    return new Map(services.map((s) => {
+        const identity = identities.findIndex((w) => w.service === s.name);
+        return [s.name, {
+            exposeToGateway: s.exposeToGateway ?? routed.has(s.name),
+            podLabels: { ...(s.podLabels ?? {}), ...(identity >= 0 ? keys.podLabels : {}) },
+            allowFrom: callers.get(s.name) ?? [],
+            calls: (s.calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
+            identity: identity >= 0 ? identity : undefined,
+        }];
+    }));
+}
+
 /**
  * Checks the parts of a platform against each other. `at(key)` maps an args key to the path
  * reported (`paas:services` for stack config, `args.services` for the component).
@@ -62,7 +200,7 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
         const path = `${at("services")}[${i}]`;
         if (byName.has(s.name)) problems.add(`${path}.name`, s.name, "must be unique among the services");
         byName.set(s.name, s);
-        checkService(s.name, { ...s, namespace: "", calls: [] }, path, problems);
+        checkService(s.name, { ...s, calls: [] }, path, problems);
     });
     services.forEach((s, i) => {
         (s.calls ?? []).forEach((callee, j) => {
@@ -82,6 +220,10 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
             const target = byName.get(b.service);
             if (!target) problems.add(`${path}.backends[${j}].service`, b.service, `must name a service of ${at("services")}`);
             else if (target.port === undefined) problems.add(`${path}.backends[${j}].service`, b.service, "names a service without a port");
+            else if (target.exposeToGateway === false) {
+                const k = services.indexOf(target);
+                problems.add(`${at("services")}[${k}].exposeToGateway`, false, `must not be false: ${path}.backends[${j}] sends gateway traffic to ${b.service}`);
+            }
         });
         checkRoute(r.name, { ...r, backends: r.backends.map((b) => ({ ...b, port: 1 })) }, path, problems);
     });
@@ -90,23 +232,41 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
         problems.add(`${at("gateway")}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
     if (gw.namespace !== undefined && !DNS_1035.test(gw.namespace)) problems.add(`${at("gateway")}.namespace`, gw.namespace, "must be a DNS label");
     if (args.etcd) {
-        checkEtcd(args.etcd, at("etcd"), problems);
-        const etcdName = args.etcd.name ?? "etcd";
-        if (!DNS_1035.test(etcdName)) problems.add(`${at("etcd")}.name`, etcdName, "must be a DNS-1035 label");
-        else if (byName.has(etcdName) || byName.has(`${etcdName}-peer`))
+        const etcdName = args.etcd.name ?? PLATFORM_DEFAULTS.etcdName;
+        checkEtcd(etcdName, args.etcd, at("etcd"), problems);
+        if (byName.has(etcdName) || byName.has(`${etcdName}-peer`))
             problems.add(`${at("etcd")}.name`, etcdName, `clashes with a service of ${at("services")}; pick another name`);
         if (args.etcd.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
             problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
     }
     if (args.access) {
-        checkAccess({
+        const identities = args.access.workloadIdentities ?? [];
+        const access: Omit<AccessControlArgs, "clusterName"> = {
             cloud: args.cluster.cloud,
             rules: args.access.rules,
             breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
-            workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...g }) => ({ ...g, namespace: "x", serviceAccount: service })),
-        }, at("access"), problems);
-        (args.access.workloadIdentities ?? []).forEach((w, i) => {
-            if (!byName.has(w.service)) problems.add(`${at("access")}.workloadIdentities[${i}].service`, w.service, `must name a service of ${at("services")}`);
+            workloadIdentities: identities.map(({ service, ...g }) => ({ ...g, namespace: "x", serviceAccount: service })),
+        };
+        checkAccess(access, at("access"), problems);
+        const keys = identityBindingKeys(args.cluster.cloud);
+        identities.forEach((w, j) => {
+            const target = byName.get(w.service);
+            const wPath = `${at("access")}.workloadIdentities[${j}]`;
+            if (!target) return problems.add(`${wPath}.service`, w.service, `must name a service of ${at("services")}`);
+            // What the identity needs on the ServiceAccount and the pods wins; a user value for it is an error.
+            const i = services.indexOf(target);
+            for (const key of keys.annotations)
+                if (target.serviceAccountAnnotations?.[key] !== undefined) {
+                    const value = target.serviceAccountAnnotations[key];
+                    problems.add(`${at("services")}[${i}].serviceAccountAnnotations["${key}"]`, value,
+                        `is set by the workload identity ${wPath}; remove it`, typeof value !== "string");
+                }
+            for (const [key, value] of Object.entries(keys.podLabels)) {
+                const own = target.podLabels?.[key];
+                if (own !== undefined && own !== value)
+                    problems.add(`${at("services")}[${i}].podLabels["${key}"]`, own, `conflicts with the workload identity ${wPath}, which needs ${JSON.stringify(value)}`);
+            }
+            return undefined;
         });
     }
     return problems;

@@ -1,57 +1,214 @@
-/** Semantic checks of Service args, shared by the config parser and the component. Pure. */
-import type { ServiceArgs } from "../service";
+/** Service args, their defaults, checks and the pure parts of the workload (NetworkPolicy). Pure. */
+import type * as pulumi from "@pulumi/pulumi";
 import { Problems, formatCidr, parseCidr } from "../validation";
-import type { AutoscalingArgs } from "./autoscaling";
-import { CPU_QUANTITY, DNS_1035, MEMORY_QUANTITY, imageProblem, quantityValue } from "./workload";
+import { AUTOSCALING_DEFAULTS, type AutoscalingArgs, resolveAutoscaling } from "./autoscaling";
+import { CLUSTER_DEFAULTS } from "./cluster";
+import { CPU_QUANTITY, DNS_1035, DNS_EGRESS, MEMORY_QUANTITY, imageProblem, quantityValue, selectorLabels, workloadLabels } from "./workload";
 
-export function checkAutoscaling(a: AutoscalingArgs | undefined, path: string, problems: Problems): void {
-    const up = a?.scaleUpAbove ?? 80;
-    const down = a?.scaleDownBelow ?? 30;
-    const min = a?.minReplicas ?? 2;
-    const max = a?.maxReplicas ?? 10;
+/** Where traffic from the gateway's data plane comes from. */
+export interface GatewayPeerArgs {
+    /** Namespace of the gateway's proxies. @default - none */
+    namespace?: string;
+    /** Address ranges of a cloud load balancer that sends traffic straight to pods. @default [] */
+    cidrs?: string[];
+}
+
+export interface ServiceCallArgs {
+    /** Name of the called service (in the same namespace). */
+    service: string;
+    /** Its port. */
+    port: number;
+}
+
+export interface EgressRuleArgs {
+    /** Destination CIDR outside the cluster. */
+    cidr: string;
+    /** Destination TCP port. */
+    port: number;
+}
+
+export interface ServiceArgs {
+    /** Name of the Kubernetes objects (Deployment, Service, ServiceAccount, ...) and of the pods' app label. @default - the component name */
+    name?: string;
+    /** Namespace to run in. */
+    namespace: pulumi.Input<string>;
+    /** Container image, pinned by a tag other than `latest` or (recommended) by digest. */
+    image: string;
+    /** Container port served over HTTP; enables the Service, the probes and gateway ingress. @default - none (a worker) */
+    port?: number;
+    /** Path of the HTTP liveness and readiness probes. @default /healthz */
+    healthPath?: string;
+    /** CPU request. @default 250m */
+    cpu?: string;
+    /** Memory request. @default 256Mi */
+    memory?: string;
+    /** CPU limit. @default 1 */
+    cpuLimit?: string;
+    /** Memory limit. @default - the memory request (no overcommit of memory) */
+    memoryLimit?: string;
+    /** Environment variables. @default {} */
+    env?: Record<string, string>;
+    /** Container arguments. @default - the image's */
+    args?: string[];
+    /** UID (and GID) the container runs as. @default 65532 */
+    runAsUser?: number;
+    /** Mount a service-account token (only for workloads that call the Kubernetes API). @default false */
+    automountServiceAccountToken?: boolean;
+    /** Extra pod labels (e.g. azure.workload.identity/use); the selector labels may not be overridden. @default {} */
+    podLabels?: Record<string, string>;
+    /** Annotations of the ServiceAccount (workload identity bindings). @default {} */
+    serviceAccountAnnotations?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** The scaling band and replica range. @default 2–10 replicas, up above 80 %, down below 30 % */
+    autoscaling?: AutoscalingArgs;
+    /** Kubernetes minor version of the cluster, which decides how exactly the band is expressed. @default 1.35 */
+    kubernetesVersion?: string;
+    /** Accept traffic from the gateway (only with `port`). @default true */
+    exposeToGateway?: boolean;
+    /** Where the gateway's traffic comes from. @default - no gateway peer */
+    gatewayPeer?: GatewayPeerArgs;
+    /** Services in the namespace allowed to call this one. @default [] */
+    allowFrom?: string[];
+    /** Services this one calls (egress is opened to exactly these). @default [] */
+    calls?: ServiceCallArgs[];
+    /** Destinations outside the cluster. @default [] */
+    egress?: EgressRuleArgs[];
+}
+
+/** Every fixed default of {@link ServiceArgs}; the check, the component and the docs read these. */
+export const SERVICE_DEFAULTS = {
+    healthPath: "/healthz",
+    cpu: "250m",
+    memory: "256Mi",
+    cpuLimit: "1",
+    runAsUser: 65532,
+    automountServiceAccountToken: false,
+    exposeToGateway: true,
+    kubernetesVersion: CLUSTER_DEFAULTS.kubernetesVersion,
+    autoscaling: AUTOSCALING_DEFAULTS,
+} as const;
+
+/** The args with every default applied; the component reads only this (and the Inputs). */
+export interface ResolvedService {
+    readonly name: string;
+    readonly image: string;
+    readonly port?: number;
+    readonly healthPath: string;
+    readonly cpu: string;
+    readonly memory: string;
+    readonly cpuLimit: string;
+    readonly memoryLimit: string;
+    readonly env: Readonly<Record<string, string>>;
+    readonly args?: readonly string[];
+    readonly runAsUser: number;
+    readonly automountServiceAccountToken: boolean;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly autoscaling: Required<AutoscalingArgs>;
+    readonly kubernetesVersion: string;
+    readonly exposeToGateway: boolean;
+    readonly gatewayPeer: { readonly namespace?: string; readonly cidrs: readonly string[] };
+    readonly allowFrom: readonly string[];
+    readonly calls: readonly ServiceCallArgs[];
+    readonly egress: readonly EgressRuleArgs[];
+}
+
+export function resolveService(componentName: string, a: Omit<ServiceArgs, "namespace" | "serviceAccountAnnotations">): ResolvedService {
+    const d = SERVICE_DEFAULTS;
+    const memory = a.memory ?? d.memory;
+    return {
+        name: a.name ?? componentName,
+        image: a.image,
+        port: a.port,
+        healthPath: a.healthPath ?? d.healthPath,
+        cpu: a.cpu ?? d.cpu,
+        memory,
+        cpuLimit: a.cpuLimit ?? d.cpuLimit,
+        memoryLimit: a.memoryLimit ?? memory,
+        env: { ...(a.env ?? {}) },
+        args: a.args,
+        runAsUser: a.runAsUser ?? d.runAsUser,
+        automountServiceAccountToken: a.automountServiceAccountToken ?? d.automountServiceAccountToken,
+        podLabels: { ...(a.podLabels ?? {}) },
+        autoscaling: resolveAutoscaling(a.autoscaling),
+        kubernetesVersion: a.kubernetesVersion ?? d.kubernetesVersion,
+        exposeToGateway: a.exposeToGateway ?? d.exposeToGateway,
+        gatewayPeer: { namespace: a.gatewayPeer?.namespace, cidrs: [...(a.gatewayPeer?.cidrs ?? [])] },
+        allowFrom: [...(a.allowFrom ?? [])],
+        calls: [...(a.calls ?? [])],
+        egress: [...(a.egress ?? [])],
+    };
+}
+
+export function checkAutoscaling(args: AutoscalingArgs | undefined, path: string, problems: Problems): void {
+    const a = resolveAutoscaling(args);
+    const { scaleUpAbove: up, scaleDownBelow: down, minReplicas: min, maxReplicas: max } = a;
     if (!Number.isInteger(up) || up < 2 || up > 100) problems.add(`${path}.scaleUpAbove`, up, "must be an integer percent from 2 to 100");
     if (!Number.isInteger(down) || down < 1 || down >= up) problems.add(`${path}.scaleDownBelow`, down, `must be an integer percent with 0 < scaleDownBelow < scaleUpAbove (${up})`);
     if (!Number.isInteger(min) || min < 1) problems.add(`${path}.minReplicas`, min, "must be an integer >= 1");
     if (!Number.isInteger(max) || max < min || max > 1000) problems.add(`${path}.maxReplicas`, max, `must be an integer from minReplicas (${min}) to 1000`);
     const windows: [keyof AutoscalingArgs, number][] = [
-        ["scaleDownStabilizationSeconds", a?.scaleDownStabilizationSeconds ?? 300],
-        ["scaleUpStabilizationSeconds", a?.scaleUpStabilizationSeconds ?? 0],
+        ["scaleDownStabilizationSeconds", a.scaleDownStabilizationSeconds],
+        ["scaleUpStabilizationSeconds", a.scaleUpStabilizationSeconds],
     ];
     for (const [k, v] of windows)
         if (!Number.isInteger(v) || v < 0 || v > 3600) problems.add(`${path}.${k}`, v, "must be an integer number of seconds from 0 to 3600");
-    const pct = a?.scaleDownPercentPerMinute ?? 10;
+    const pct = a.scaleDownPercentPerMinute;
     if (!Number.isInteger(pct) || pct < 1 || pct > 100) problems.add(`${path}.scaleDownPercentPerMinute`, pct, "must be an integer percent from 1 to 100");
 }
 
-export function checkService(name: string, args: ServiceArgs, path: string, problems = new Problems()): Problems {
-    if (!DNS_1035.test(name)) problems.add(`${path}.name`, name, "must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63");
-    const image = imageProblem(args.image);
-    if (image) problems.add(`${path}.image`, args.image, image);
-    if (args.port !== undefined && (!Number.isInteger(args.port) || args.port < 1024 || args.port > 65535))
-        problems.add(`${path}.port`, args.port, "must be an integer from 1024 to 65535 (non-root containers cannot bind below 1024)");
-    const cpu = args.cpu ?? "250m";
-    const cpuLimit = args.cpuLimit ?? "1";
-    const memory = args.memory ?? "256Mi";
-    const memoryLimit = args.memoryLimit ?? memory;
-    if (!CPU_QUANTITY.test(cpu)) problems.add(`${path}.cpu`, cpu, 'must be a CPU quantity such as "250m" or "1"');
-    if (!CPU_QUANTITY.test(cpuLimit)) problems.add(`${path}.cpuLimit`, cpuLimit, 'must be a CPU quantity such as "500m" or "2"');
-    else if (CPU_QUANTITY.test(cpu) && quantityValue(cpuLimit) < quantityValue(cpu)) problems.add(`${path}.cpuLimit`, cpuLimit, `must be >= cpu (${cpu})`);
-    if (!MEMORY_QUANTITY.test(memory)) problems.add(`${path}.memory`, memory, 'must be a memory quantity such as "256Mi" or "1Gi"');
-    if (!MEMORY_QUANTITY.test(memoryLimit)) problems.add(`${path}.memoryLimit`, memoryLimit, 'must be a memory quantity such as "512Mi"');
-    else if (MEMORY_QUANTITY.test(memory) && quantityValue(memoryLimit) < quantityValue(memory)) problems.add(`${path}.memoryLimit`, memoryLimit, `must be >= memory (${memory})`);
-    const uid = args.runAsUser ?? 65532;
-    if (!Number.isInteger(uid) || uid < 1 || uid > 2147483647) problems.add(`${path}.runAsUser`, uid, "must be a non-root UID from 1 to 2147483647");
+/**
+ * Checks Service args. `name` is the component name; the Kubernetes name is `args.name` when
+ * given (the Platform passes the service's own name there).
+ */
+export function checkService(name: string, args: Omit<ServiceArgs, "namespace" | "serviceAccountAnnotations">, path: string, problems = new Problems()): Problems {
+    const s = resolveService(name, args);
+    if (!DNS_1035.test(s.name)) problems.add(`${path}.name`, s.name, "must be a DNS-1035 label: lowercase letters, digits and '-', starting with a letter, at most 63");
+    const image = imageProblem(s.image);
+    if (image) problems.add(`${path}.image`, s.image, image);
+    if (s.port !== undefined && (!Number.isInteger(s.port) || s.port < 1024 || s.port > 65535))
+        problems.add(`${path}.port`, s.port, "must be an integer from 1024 to 65535 (non-root containers cannot bind below 1024)");
+    if (!CPU_QUANTITY.test(s.cpu)) problems.add(`${path}.cpu`, s.cpu, 'must be a CPU quantity such as "250m" or "1"');
+    if (!CPU_QUANTITY.test(s.cpuLimit)) problems.add(`${path}.cpuLimit`, s.cpuLimit, 'must be a CPU quantity such as "500m" or "2"');
+    else if (CPU_QUANTITY.test(s.cpu) && quantityValue(s.cpuLimit) < quantityValue(s.cpu)) problems.add(`${path}.cpuLimit`, s.cpuLimit, `must be >= cpu (${s.cpu})`);
+    if (!MEMORY_QUANTITY.test(s.memory)) problems.add(`${path}.memory`, s.memory, 'must be a memory quantity such as "256Mi" or "1Gi"');
+    if (!MEMORY_QUANTITY.test(s.memoryLimit)) problems.add(`${path}.memoryLimit`, s.memoryLimit, 'must be a memory quantity such as "512Mi"');
+    else if (MEMORY_QUANTITY.test(s.memory) && quantityValue(s.memoryLimit) < quantityValue(s.memory)) problems.add(`${path}.memoryLimit`, s.memoryLimit, `must be >= memory (${s.memory})`);
+    if (!Number.isInteger(s.runAsUser) || s.runAsUser < 1 || s.runAsUser > 2147483647) problems.add(`${path}.runAsUser`, s.runAsUser, "must be a non-root UID from 1 to 2147483647");
     if (args.healthPath !== undefined && !args.healthPath.startsWith("/")) problems.add(`${path}.healthPath`, args.healthPath, 'must start with "/"');
+    // The workload's own labels select its pods: an extra label may repeat one, never change it.
+    const own = workloadLabels(s.name);
+    for (const [k, v] of Object.entries(s.podLabels)) {
+        if (k in own && own[k] !== v) problems.add(`${path}.podLabels["${k}"]`, v, `conflicts with the label the workload sets itself (${JSON.stringify(own[k])}); remove it`);
+    }
     checkAutoscaling(args.autoscaling, `${path}.autoscaling`, problems);
-    (args.calls ?? []).forEach((c, i) => {
+    s.calls.forEach((c, i) => {
         if (!DNS_1035.test(c.service)) problems.add(`${path}.calls[${i}].service`, c.service, "must be a service name");
         if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) problems.add(`${path}.calls[${i}].port`, c.port, "must be a port from 1 to 65535");
     });
-    (args.egress ?? []).forEach((e, i) => {
+    s.egress.forEach((e, i) => {
         const c = parseCidr(e.cidr);
         if (!c || formatCidr(c) !== e.cidr) problems.add(`${path}.egress[${i}].cidr`, e.cidr, "must be an IPv4 CIDR block with no host bits set");
         else if (c.prefix === 0) problems.add(`${path}.egress[${i}].cidr`, e.cidr, "must not be 0.0.0.0/0: list the destinations");
         if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.add(`${path}.egress[${i}].port`, e.port, "must be a port from 1 to 65535");
     });
     return problems;
+}
+
+/** Least-privilege flows: in from the gateway and named callers; out to DNS, named callees and listed CIDRs. */
+export function networkPolicySpec(s: ResolvedService) {
+    const tcp = (port: number) => ({ protocol: "TCP", port });
+    const ingress = [];
+    if (s.port !== undefined) {
+        const peers = [];
+        if (s.exposeToGateway) {
+            if (s.gatewayPeer.namespace)
+                peers.push({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": s.gatewayPeer.namespace } } });
+            for (const cidr of s.gatewayPeer.cidrs) peers.push({ ipBlock: { cidr } });
+        }
+        for (const caller of [...s.allowFrom].sort()) peers.push({ podSelector: { matchLabels: selectorLabels(caller) } });
+        if (peers.length > 0) ingress.push({ from: peers, ports: [tcp(s.port)] });
+    }
+    const egress: object[] = [DNS_EGRESS];
+    for (const call of s.calls) egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(call.service) } }], ports: [tcp(call.port)] });
+    for (const e of s.egress) egress.push({ to: [{ ipBlock: { cidr: e.cidr } }], ports: [tcp(e.port)] });
+    return { podSelector: { matchLabels: selectorLabels(s.name) }, policyTypes: ["Ingress", "Egress"], ingress, egress };
 }
