@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AclRule, type BindingSpec, PERMISSIONS, RESOURCES, type RoleSpec, SUBJECT_KINDS, VERBS, compileAcl, scopeKey, subjectKey } from "../components/src/planners/acl";
+import { type AclRule, type BindingSpec, PERMISSIONS, RESOURCES, type RoleSpec, SUBJECT_KINDS, SUBRESOURCES, VERBS, compileAcl, scopeKey, subjectKey } from "../components/src/planners/acl";
 import { evaluate } from "../policies/src/run";
 import { FAKE } from "./harness/mocks";
 import { runStack } from "./harness/stacks";
@@ -12,7 +12,7 @@ import { runStack } from "./harness/stacks";
  * all contain the request's.
  */
 function allowedVerbs(roles: RoleSpec[], bindings: BindingSpec[], subject: string, namespace: string | undefined, resource: string): string[] {
-    const group = RESOURCES[resource].group;
+    const group = RESOURCES[resource.split("/")[0]].group; // a subresource is in its resource's group
     const verbs = new Set<string>();
     for (const b of bindings) {
         if (b.kind === "RoleBinding" && b.namespace !== namespace) continue;
@@ -47,14 +47,19 @@ describe("ACL → RBAC", () => {
             roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "paas-r" },
             subjects: [{ kind: "Group", name: "devs", apiGroup: "rbac.authorization.k8s.io" }],
         }]);
+        // write: `kubectl scale` works (the scale subresource).
         expect(compileAcl([rule({ permission: "write" })]).roles[0].rules).toEqual([
             { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+            { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
         ]);
+        // admin: also logs, exec, port-forward and eviction, each with only the verbs it takes.
         expect(compileAcl([rule({ permission: "admin", resources: ["deployments", "pods"] })]).roles[0].rules).toEqual([
             { apiGroups: [""], resources: ["pods"], verbs: [...VERBS.admin] },
-            { apiGroups: [""], resources: ["pods/log", "pods/exec", "pods/portforward"], verbs: ["get", "create", "update", "patch"] },
+            { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+            { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["create", "get"] },
+            { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
             { apiGroups: ["apps"], resources: ["deployments"], verbs: [...VERBS.admin] },
-            { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "create", "update", "patch"] },
+            { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
         ]);
         const cluster = compileAcl([rule({ namespace: undefined, resources: ["nodes"], subjects: [{ kind: "ServiceAccount", name: "ci", namespace: "cicd" }] })]);
         expect(cluster.roles[0].kind).toBe("ClusterRole");
@@ -87,8 +92,9 @@ describe("ACL → RBAC", () => {
         fc.assert(fc.property(acl, (rules) => {
             const { roles, bindings, matrix } = compileAcl(rules);
             const subjects = [...new Set(rules.flatMap((r) => r.subjects.map(subjectKey)))];
-            for (const s of subjects) for (const ns of ["ns1", "ns2", undefined]) for (const res of Object.keys(RESOURCES)) {
-                if (ns !== undefined && !RESOURCES[res].namespaced) continue;
+            const everything = [...Object.keys(RESOURCES), ...Object.keys(SUBRESOURCES.admin)];
+            for (const s of subjects) for (const ns of ["ns1", "ns2", undefined]) for (const res of everything) {
+                if (ns !== undefined && !RESOURCES[res.split("/")[0]].namespaced) continue;
                 const expected = ns === undefined
                     ? allowedVerbs(roles, bindings.filter((b) => b.kind === "ClusterRoleBinding"), s, undefined, res)
                     : allowedVerbs(roles, bindings, s, ns, res);
@@ -108,6 +114,7 @@ describe("AccessControl in the example stacks", () => {
         expect(role.rules).toEqual([
             { apiGroups: [""], resources: ["services"], verbs: [...VERBS.write] },
             { apiGroups: ["apps"], resources: ["deployments"], verbs: [...VERBS.write] },
+            { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
             { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: [...VERBS.write] },
             { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: [...VERBS.write] },
             { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: [...VERBS.write] },
@@ -120,6 +127,8 @@ describe("AccessControl in the example stacks", () => {
         const matrix = run.outputs.accessMatrix.value as Record<string, Record<string, string[]>>;
         expect(matrix["Group:sre"]).toEqual({
             "apps/deployments": [...VERBS.admin].sort(), "apps/statefulsets": [...VERBS.admin].sort(), "apps/pods": [...VERBS.admin].sort(),
+            "apps/deployments/scale": ["get", "patch", "update"], "apps/statefulsets/scale": ["get", "patch", "update"],
+            "apps/pods/log": ["get"], "apps/pods/exec": ["create", "get"], "apps/pods/portforward": ["create", "get"], "apps/pods/eviction": ["create"],
             "cluster/nodes": ["get", "list", "watch"], "cluster/namespaces": ["get", "list", "watch"],
         });
         expect(matrix["ServiceAccount:cicd/deployer"]["apps/deployments"]).toEqual(["create", "delete", "get", "list", "patch", "update", "watch"]);

@@ -75,13 +75,32 @@ describe("HPA plan for the 80/30 band", () => {
 
     it("falls back to the cluster-wide tolerance before 1.35, and says so", () => {
         const old = planAutoscaling({}, "1.32");
-        expect(old.targetUtilization).toBe(74);
+        // The smallest target with 80/T ≤ 1.1: 73 (74 would hold at 81 too: 81/74 ≈ 1.095).
+        expect(old.targetUtilization).toBe(73);
         expect(old.scaleUpTolerance).toBeUndefined();
         expect(rawRecommendation(old, 10, 80)).toBe(10);
-        expect(rawRecommendation(old, 10, 82)).toBeGreaterThan(10);
+        expect(rawRecommendation(old, 10, 81)).toBe(Math.ceil((10 * 81) / 73));
+        expect(rawRecommendation(old, 10, 66)).toBe(10);
+        expect(rawRecommendation(old, 10, 65)).toBe(Math.ceil((10 * 65) / 73));
         expect(old.warning).toBe(
-            "Kubernetes 1.32 has no per-direction HPA tolerance (needs 1.35+): scale-up stays exact above 80% (target 74%), but scale-down starts below about 67% instead of 30%",
+            "Kubernetes 1.32 has no per-direction HPA tolerance (needs 1.35+): scale-up stays exact above 80% (target 73%), but scale-down starts below 66% instead of 30%",
         );
+    });
+
+    it("before 1.35, what the warning says is what the controller's ±10 % does, for every upper threshold", () => {
+        for (let upper = 2; upper <= 100; upper++) {
+            const plan = planAutoscaling({ scaleUpAbove: upper, scaleDownBelow: 1, maxReplicas: 1000 }, "1.34");
+            const holds = (u: number) => rawRecommendation(plan, 100, u) === 100;
+            const firstUp = [...Array(300).keys()].find((u) => u > 0 && !holds(u) && rawRecommendation(plan, 100, u) > 100)!;
+            const lowestHeld = [...Array(300).keys()].find((u) => holds(u))!;
+            expect([upper, holds(upper)]).toEqual([upper, true]);
+            const says = /scale-up (?:stays exact above (\d+)%|starts at (\d+)% instead)/.exec(plan.warning!)!;
+            expect([upper, says[1] ? Number(says[1]) + 1 : Number(says[2])]).toEqual([upper, firstUp]);
+            expect([upper, Number(/scale-down starts below (\d+)%/.exec(plan.warning!)![1])]).toEqual([upper, lowestHeld]);
+            // Exact whenever any target can be: U/T ≤ 1.1 < (U+1)/T.
+            const exactPossible = [...Array(101).keys()].some((t) => t > 0 && 10 * upper <= 11 * t && 10 * (upper + 1) > 11 * t);
+            expect([upper, firstUp === upper + 1]).toEqual([upper, exactPossible]);
+        }
     });
 });
 

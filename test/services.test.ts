@@ -170,7 +170,7 @@ describe("per-cloud gateway and add-ons", () => {
     it("warns and approximates the band on clusters before 1.35", async () => {
         const run = await runStack("dev", (c) => ({ ...c, "paas:cluster": { ...(c["paas:cluster"] as object), kubernetesVersion: "1.33" } }));
         const h = run.recorder.get(T.hpa, "paas-orders-hpa").inputs.spec;
-        expect(h.metrics[0].resource.target.averageUtilization).toBe(74);
+        expect(h.metrics[0].resource.target.averageUtilization).toBe(73);
         expect(h.behavior.scaleUp.tolerance).toBeUndefined();
         expect((run.outputs.warnings.value as string[])).toHaveLength(5);
         expect((run.outputs.warnings.value as string[])[0]).toMatch(/^checkout-a: Kubernetes 1.33 has no per-direction HPA tolerance/);

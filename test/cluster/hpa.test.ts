@@ -17,19 +17,24 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Sample { t: number; replicas: number; utilization?: number }
 
-describe("the HPA band, by kube-controller-manager", () => {
-    let cluster: TestCluster;
-    let metrics: MetricsServer;
-    let p: ScratchProject;
+/**
+ * A control plane (HPA sync every SYNC s) with the metrics test server, and one `probe` service
+ * deployed by the program: what each describe below watches.
+ */
+function probeFixture(portOffset: number, opts: { featureGates?: string; kubernetesVersion?: string } = {}) {
+    const f = {
+        cluster: undefined as unknown as TestCluster,
+        metrics: undefined as unknown as MetricsServer,
+        p: undefined as unknown as ScratchProject,
+        samples: [] as Sample[],
+    };
     const t0 = Date.now();
     const now = () => (Date.now() - t0) / 1000;
-    const samples: Sample[] = [];
-    const setUsage = (u: number) => metrics.setUsage(u);
-    const hpa = () => cluster.json(["get", "hpa", "probe", "-n", NS]);
+    const hpa = () => f.cluster.json(["get", "hpa", "probe", "-n", NS]);
     const observe = (): Sample => {
         const h = hpa();
         const s = { t: now(), replicas: h.status.desiredReplicas ?? h.status.currentReplicas, utilization: h.status.currentMetrics?.[0]?.resource?.current?.averageUtilization };
-        samples.push(s);
+        f.samples.push(s);
         return s;
     };
     /** Polls until `pred` holds for a sample, or `seconds` pass; returns the samples seen. */
@@ -46,32 +51,45 @@ describe("the HPA band, by kube-controller-manager", () => {
     };
     const readyReplicas = async (n: number) => {
         const end = now() + 60;
-        while (now() < end && (cluster.json(["get", "deployment", "probe", "-n", NS]).status.readyReplicas ?? 0) !== n) await sleep(500);
-        expect(cluster.json(["get", "deployment", "probe", "-n", NS]).status.readyReplicas).toBe(n);
+        while (now() < end && (f.cluster.json(["get", "deployment", "probe", "-n", NS]).status.readyReplicas ?? 0) !== n) await sleep(500);
+        expect(f.cluster.json(["get", "deployment", "probe", "-n", NS]).status.readyReplicas).toBe(n);
     };
-
     beforeAll(async () => {
-        cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 20, {
+        f.cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + portOffset, {
             controllerManagerFlags: [`--horizontal-pod-autoscaler-sync-period=${SYNC}s`],
+            featureGates: opts.featureGates,
         });
-        metrics = await startMetricsServer(cluster);
-        p = scratchProject(localStackYaml((c) => {
+        f.metrics = await startMetricsServer(f.cluster);
+        f.p = scratchProject(localStackYaml((c) => {
             for (const k of Object.keys(c)) if (k.startsWith("paas:") && k !== "paas:cloud") delete c[k];
-            c["paas:cluster"] = { local: { kubeconfigFile: cluster.info.kubeconfig } };
+            c["paas:cluster"] = { local: { kubeconfigFile: f.cluster.info.kubeconfig }, ...(opts.kubernetesVersion ? { kubernetesVersion: opts.kubernetesVersion } : {}) };
             c["paas:addons"] = { gatewayController: "none" };
             c["paas:services"] = [probe];
         }), { timeoutMs: 300_000 });
-        p.run(["stack", "init", "local"]);
-        p.run(["up", "--yes", "--stack", "local"]);
-        setUsage(55);
+        f.p.run(["stack", "init", "local"]);
+        f.p.run(["up", "--yes", "--stack", "local"]);
+        f.metrics.setUsage(55);
         await readyReplicas(2);
     });
     afterAll(async () => {
-        p?.remove();
-        await metrics?.close();
-        await cluster?.down();
+        f.p?.remove();
+        await f.metrics?.close();
+        await f.cluster?.down();
     });
+    return { f, hpa, watch, readyReplicas, setUsage: (u: number) => f.metrics.setUsage(u), now };
+}
 
+/** The simulator fed the controller's own syncs (each listed the pods' metrics once). */
+function simulateSyncs(pl: ReturnType<typeof planAutoscaling>, syncs: { t: number; percent: number }[]): number[] {
+    const state = initialState(pl, 2);
+    return syncs.map((x) => step(pl, state, x.t - syncs[0].t, x.percent));
+}
+const steps = (xs: number[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
+
+describe("the HPA band, by kube-controller-manager", () => {
+    const { f, hpa, watch, readyReplicas, setUsage, now } = probeFixture(20);
+    const samples = f.samples;
+    const metrics = { podLists: () => f.metrics.podLists(), syncs: () => f.metrics.syncs() };
     const plan = planAutoscaling(autoscaling, "1.35");
 
     it("deploys the band as target 55 % with tolerances 464m in both directions, kept by the server", () => {
@@ -133,21 +151,73 @@ describe("the HPA band, by kube-controller-manager", () => {
     });
 
     it("the project's simulator predicts every step the controller took", () => {
-        // The controller's own syncs: each one listed the pods' metrics once, at a known time and usage.
         const syncs = metrics.syncs();
         expect(syncs.length).toBeGreaterThan(20);
-        const run = (pl: typeof plan) => {
-            const state = initialState(pl, 2);
-            const first = syncs[0].t;
-            return syncs.map((x) => step(pl, state, x.t - first, x.percent));
-        };
-        const steps = (xs: number[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
         const real = steps(samples.map((s) => s.replicas));
         expect(real).toEqual([2, 3, 7, 6]);
-        expect(steps(run(plan))).toEqual(real);
+        expect(steps(simulateSyncs(plan, syncs))).toEqual(real);
         // And with the default 300 s window, the same syncs would not have scaled down yet.
         const defaults = planAutoscaling({ ...autoscaling, scaleDownStabilizationSeconds: undefined }, "1.35");
         expect(defaults.scaleDown.stabilizationWindowSeconds).toBe(300);
-        expect(steps(run(defaults))).toEqual([2, 3, 7]);
+        expect(steps(simulateSyncs(defaults, syncs))).toEqual([2, 3, 7]);
+    });
+});
+
+describe("before 1.35 semantics (HPAConfigurableTolerance off): the fallback behaves as the program warns", () => {
+    const { f, hpa, watch, readyReplicas, setUsage } = probeFixture(40, { featureGates: "HPAConfigurableTolerance=false", kubernetesVersion: "1.34" });
+    const plan = planAutoscaling(autoscaling, "1.34");
+
+    it("warns, deploys target 73 % without tolerances, and the server would drop them anyway", () => {
+        const warnings = JSON.parse(f.p.run(["stack", "output", "warnings", "--stack", "local", "--json"]).out);
+        expect(warnings).toEqual([`probe: ${plan.warning}`]);
+        expect(plan.warning).toBe("Kubernetes 1.34 has no per-direction HPA tolerance (needs 1.35+): scale-up stays exact above 80% (target 73%), but scale-down starts below 66% instead of 30%");
+        const spec = hpa().spec;
+        expect(spec.metrics[0].resource.target.averageUtilization).toBe(73);
+        expect([spec.behavior.scaleUp.tolerance, spec.behavior.scaleDown.tolerance]).toEqual([undefined, undefined]);
+        // A 1.35 plan's tolerances sent to this server: accepted, and silently dropped.
+        const withTolerance = { ...hpa(), metadata: { name: "probe", namespace: NS }, status: undefined };
+        withTolerance.spec.behavior.scaleUp.tolerance = "464m";
+        const echoed = JSON.parse(f.cluster.kubectl(["apply", "--server-side", "--dry-run=server", "--field-manager=paas-test", "--force-conflicts", "-o", "json", "-f", "-"], JSON.stringify(withTolerance)));
+        expect(echoed.spec.behavior.scaleUp.tolerance).toBeUndefined();
+    });
+
+    it("holds at 80 % and scales up at 81 %, as warned", async () => {
+        setUsage(80);
+        const held = await watch(3 * SYNC + 2);
+        expect(held.filter((s) => s.utilization === 80).length).toBeGreaterThan(0);
+        expect([...new Set(held.map((s) => s.replicas))]).toEqual([2]);
+        setUsage(81);
+        const seen = await watch(2 * SYNC + 3, (s) => s.replicas !== 2);
+        setUsage(70);
+        expect(seen.at(-1)!.replicas).toBe(Math.ceil((2 * 81) / 73)); // 3
+        await readyReplicas(3);
+    });
+
+    it("holds at 66 % past the window (not 30 %: the warning's point), and scales down at 65 % after it", async () => {
+        // Scaling down needs ceil(n · u / T) < n as well: at 65 % that takes 10 pods (ceil(9.04) = 10 at 66).
+        for (const expected of [7, 10]) {
+            await sleep(16_000); // past the scale-up policy's 15 s period
+            const from = hpa().status.desiredReplicas;
+            setUsage(300);
+            const up = await watch(2 * SYNC + 3, (s) => s.replicas !== from);
+            setUsage(70);
+            expect(up.at(-1)!.replicas).toBe(expected); // 3 + max(3, 4); then 7 + 7, capped at maxReplicas
+            await readyReplicas(expected);
+        }
+        setUsage(66);
+        const held = await watch(autoscaling.scaleDownStabilizationSeconds + 2 * SYNC);
+        expect(held.filter((s) => s.utilization === 66).length).toBeGreaterThan(0);
+        expect([...new Set(held.map((s) => s.replicas))]).toEqual([10]);
+        setUsage(65);
+        const start = Date.now();
+        const seen = await watch(autoscaling.scaleDownStabilizationSeconds + 3 * SYNC, (s) => s.replicas !== 10);
+        expect(seen.at(-1)!.replicas).toBe(9); // ceil(10 · 65 / 73) = 9, one pod per minute at most
+        expect((Date.now() - start) / 1000).toBeGreaterThanOrEqual(autoscaling.scaleDownStabilizationSeconds - SYNC);
+    });
+
+    it("and the simulator agrees with every step", () => {
+        const real = steps(f.samples.map((s) => s.replicas));
+        expect(real).toEqual([2, 3, 7, 10, 9]);
+        expect(steps(simulateSyncs(plan, f.metrics.syncs()))).toEqual(real);
     });
 });

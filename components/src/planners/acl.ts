@@ -32,32 +32,32 @@ export interface AclRule {
     permission: Permission;
 }
 
-/** API group of each resource the model knows, and the subresources admin adds. */
-export const RESOURCES: Readonly<Record<string, { group: string; admin: readonly string[]; namespaced: boolean }>> = {
-    pods: { group: "", admin: ["pods/log", "pods/exec", "pods/portforward"], namespaced: true },
-    services: { group: "", admin: [], namespaced: true },
-    configmaps: { group: "", admin: [], namespaced: true },
-    secrets: { group: "", admin: [], namespaced: true },
-    serviceaccounts: { group: "", admin: [], namespaced: true },
-    persistentvolumeclaims: { group: "", admin: [], namespaced: true },
-    events: { group: "", admin: [], namespaced: true },
-    endpoints: { group: "", admin: [], namespaced: true },
-    namespaces: { group: "", admin: [], namespaced: false },
-    nodes: { group: "", admin: [], namespaced: false },
-    persistentvolumes: { group: "", admin: [], namespaced: false },
-    deployments: { group: "apps", admin: ["deployments/scale"], namespaced: true },
-    statefulsets: { group: "apps", admin: ["statefulsets/scale"], namespaced: true },
-    daemonsets: { group: "apps", admin: [], namespaced: true },
-    replicasets: { group: "apps", admin: [], namespaced: true },
-    jobs: { group: "batch", admin: [], namespaced: true },
-    cronjobs: { group: "batch", admin: [], namespaced: true },
-    horizontalpodautoscalers: { group: "autoscaling", admin: [], namespaced: true },
-    poddisruptionbudgets: { group: "policy", admin: [], namespaced: true },
-    networkpolicies: { group: "networking.k8s.io", admin: [], namespaced: true },
-    ingresses: { group: "networking.k8s.io", admin: [], namespaced: true },
-    httproutes: { group: "gateway.networking.k8s.io", admin: [], namespaced: true },
-    gateways: { group: "gateway.networking.k8s.io", admin: [], namespaced: true },
-    leases: { group: "coordination.k8s.io", admin: [], namespaced: true },
+/** API group of each resource the model knows, and whether it lives in a namespace. */
+export const RESOURCES: Readonly<Record<string, { group: string; namespaced: boolean }>> = {
+    pods: { group: "", namespaced: true },
+    services: { group: "", namespaced: true },
+    configmaps: { group: "", namespaced: true },
+    secrets: { group: "", namespaced: true },
+    serviceaccounts: { group: "", namespaced: true },
+    persistentvolumeclaims: { group: "", namespaced: true },
+    events: { group: "", namespaced: true },
+    endpoints: { group: "", namespaced: true },
+    namespaces: { group: "", namespaced: false },
+    nodes: { group: "", namespaced: false },
+    persistentvolumes: { group: "", namespaced: false },
+    deployments: { group: "apps", namespaced: true },
+    statefulsets: { group: "apps", namespaced: true },
+    daemonsets: { group: "apps", namespaced: true },
+    replicasets: { group: "apps", namespaced: true },
+    jobs: { group: "batch", namespaced: true },
+    cronjobs: { group: "batch", namespaced: true },
+    horizontalpodautoscalers: { group: "autoscaling", namespaced: true },
+    poddisruptionbudgets: { group: "policy", namespaced: true },
+    networkpolicies: { group: "networking.k8s.io", namespaced: true },
+    ingresses: { group: "networking.k8s.io", namespaced: true },
+    httproutes: { group: "gateway.networking.k8s.io", namespaced: true },
+    gateways: { group: "gateway.networking.k8s.io", namespaced: true },
+    leases: { group: "coordination.k8s.io", namespaced: true },
 };
 
 /** Verbs per permission. Each level includes the one below it. */
@@ -66,8 +66,33 @@ export const VERBS: Readonly<Record<Permission, readonly string[]>> = {
     write: ["get", "list", "watch", "create", "update", "patch", "delete"],
     admin: ["get", "list", "watch", "create", "update", "patch", "delete", "deletecollection"],
 };
-/** Verbs admin gets on the subresources (logs, exec, scale…). */
-export const SUBRESOURCE_VERBS = ["get", "create", "update", "patch"] as const;
+/**
+ * Subresources a level adds to each resource it grants, with exact verbs; each level includes the
+ * one below. What users of each level expect: `write` can `kubectl scale`; `admin` can also read
+ * logs, exec, port-forward, and evict (`kubectl drain` also needs to cordon the node: nodes are
+ * cluster-scoped, so draining needs a cluster-wide `write` on nodes as well).
+ */
+const WRITE_SUBRESOURCES: Readonly<Record<string, readonly string[]>> = {
+    "deployments/scale": ["get", "patch", "update"],
+    "statefulsets/scale": ["get", "patch", "update"],
+};
+export const SUBRESOURCES: Readonly<Record<Permission, Readonly<Record<string, readonly string[]>>>> = {
+    read: {},
+    write: WRITE_SUBRESOURCES,
+    admin: {
+        ...WRITE_SUBRESOURCES,
+        "pods/log": ["get"],
+        // kubectl exec/port-forward: `create`, and `get` for the WebSocket upgrade.
+        "pods/exec": ["create", "get"],
+        "pods/portforward": ["create", "get"],
+        "pods/eviction": ["create"],
+    },
+};
+
+/** The subresources (with verbs) a level grants on the given resources. */
+export function subresourcesOf(resources: readonly string[], permission: Permission): [string, readonly string[]][] {
+    return Object.entries(SUBRESOURCES[permission]).filter(([sub]) => resources.includes(sub.split("/")[0]));
+}
 
 export interface PolicyRule {
     apiGroups: string[];
@@ -144,8 +169,10 @@ function policyRules(resources: readonly string[], permission: Permission): Poli
     const out: PolicyRule[] = [];
     for (const [group, res] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
         out.push({ apiGroups: [group], resources: res, verbs: [...VERBS[permission]] });
-        const subs = permission === "admin" ? res.flatMap((r) => RESOURCES[r].admin) : [];
-        if (subs.length) out.push({ apiGroups: [group], resources: subs, verbs: [...SUBRESOURCE_VERBS] });
+        // Subresources with the same verbs share a rule.
+        const byVerbs = new Map<string, string[]>();
+        for (const [sub, verbs] of subresourcesOf(res, permission)) byVerbs.set(verbs.join(","), [...(byVerbs.get(verbs.join(",")) ?? []), sub]);
+        for (const [verbs, subs] of byVerbs) out.push({ apiGroups: [group], resources: subs, verbs: verbs.split(",") });
     }
     return out;
 }
@@ -170,9 +197,10 @@ export function compileAcl(rules: readonly AclRule[], prefix = "paas"): Compiled
         });
         for (const s of r.subjects) {
             const row = (matrix[subjectKey(s)] ??= {});
-            for (const res of r.resources) {
+            const grants: [string, readonly string[]][] = [...r.resources.map((res): [string, readonly string[]] => [res, VERBS[r.permission]]), ...subresourcesOf(r.resources, r.permission)];
+            for (const [res, verbs] of grants) {
                 const k = scopeKey(r.namespace, res);
-                row[k] = [...new Set([...(row[k] ?? []), ...VERBS[r.permission]])].sort();
+                row[k] = [...new Set([...(row[k] ?? []), ...verbs])].sort();
             }
         }
     }

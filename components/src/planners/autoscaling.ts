@@ -142,11 +142,13 @@ export function planAutoscaling(args: AutoscalingArgs, kubernetesVersion: string
             scaleDown,
         };
     }
-    // Fallback: only the cluster-wide ±10 % exists. Keep the upper threshold exact (capacity is
-    // what matters) with the target whose +10 % lands just above U; scale-down then starts at
-    // 90 % of that target instead of at L.
-    const target = Math.min(100, Math.ceil((upper + 0.5) / (1 + CLUSTER_TOLERANCE)));
-    const effectiveLower = Math.ceil(target * (1 - CLUSTER_TOLERANCE));
+    // Fallback: only the cluster-wide ±10 % exists; the count holds while 0.9 ≤ u/T ≤ 1.1 (u a
+    // whole percent). Keep the upper threshold exact (capacity is what matters): the smallest T with
+    // U/T ≤ 1.1 holds at U and, unless 1.1·T is itself a whole percent, scales from U + 1.
+    // Integer forms of the two comparisons: scale up iff 10u > 11T, down iff 10u < 9T.
+    const target = Math.min(100, Math.ceil((10 * upper) / 11));
+    const firstUp = Math.floor((11 * target) / 10) + 1; // smallest utilization that scales up
+    const effectiveLower = Math.ceil((9 * target) / 10); // smallest utilization that does not scale down
     return {
         minReplicas,
         maxReplicas,
@@ -156,7 +158,8 @@ export function planAutoscaling(args: AutoscalingArgs, kubernetesVersion: string
         scaleDown,
         warning:
             `Kubernetes 1.${minorVersion(kubernetesVersion)} has no per-direction HPA tolerance (needs 1.${CONFIGURABLE_TOLERANCE_SINCE}+): ` +
-            `scale-up stays exact above ${upper}% (target ${target}%), but scale-down starts below about ${effectiveLower}% instead of ${lower}%`,
+            (firstUp === upper + 1 ? `scale-up stays exact above ${upper}%` : `scale-up starts at ${firstUp}% instead of above ${upper}%`) +
+            ` (target ${target}%), but scale-down starts below ${effectiveLower}% instead of ${lower}%`,
     };
 }
 

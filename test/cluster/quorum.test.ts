@@ -1,0 +1,124 @@
+/**
+ * The quorum and the services' budgets, enforced by the real eviction API (the API server checks
+ * each PodDisruptionBudget the disruption controller keeps up to date), and `kubectl drain`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planEtcd } from "../../components/src/planners/etcd";
+import { ZONES } from "../../scripts/cluster/cluster";
+import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
+import { startTestCluster, type TestCluster } from "../harness/cluster";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Five nodes over the three zones: room for a 5-member quorum (one member per node).
+const NODES = Array.from({ length: 5 }, (_, i) => ({ name: `quorum-node-${i}`, zone: ZONES[i % 3], cpu: "16", memory: "64Gi", pods: 110 }));
+
+describe("the quorum and the budgets, by the eviction API", () => {
+    let cluster: TestCluster;
+    const projects: ScratchProject[] = [];
+    /** A stack of its own: an etcd quorum of `members` and one service, in namespace `ns`. */
+    const deploy = (ns: string, members: number) => {
+        const p = scratchProject(localStackYaml((c) => {
+            for (const k of Object.keys(c)) if (k.startsWith("paas:") && k !== "paas:cloud") delete c[k];
+            c["paas:cluster"] = { local: { kubeconfigFile: cluster.info.kubeconfig } };
+            c["paas:addons"] = { gatewayController: "none" };
+            c["paas:namespace"] = ns;
+            c["paas:gateway"] = { namespace: `${ns}-gateway` };
+            c["paas:services"] = [{ name: "web", image: "ghcr.io/acme/web:1.0.0", port: 8080, autoscaling: { minReplicas: 3, maxReplicas: 6 } }];
+            c["paas:etcd"] = { members, certificates: "cert-manager" };
+        }), { timeoutMs: 400_000 });
+        projects.push(p);
+        p.run(["stack", "init", "local"]);
+        p.run(["up", "--yes", "--stack", "local"]);
+        return p;
+    };
+    const evict = (ns: string, pod: string) =>
+        cluster.request("POST", `/api/v1/namespaces/${ns}/pods/${pod}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: ns } });
+    const pods = (ns: string, selector: string) => cluster.json(["get", "pods", "-n", ns, "-l", selector]).items.filter((x: any) => !x.metadata.deletionTimestamp);
+    const waitFor = async (what: string, fn: () => boolean, seconds = 90) => {
+        const end = Date.now() + seconds * 1000;
+        while (!fn()) {
+            if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+            await sleep(500);
+        }
+    };
+    const settled = (ns: string, members: number) => waitFor(`${ns}: etcd ${members}/${members} and web 3/3 ready, budgets computed`, () => {
+        const sts = cluster.json(["get", "statefulset", "etcd", "-n", ns]);
+        const web = cluster.json(["get", "deployment", "web", "-n", ns]);
+        const pdb = cluster.json(["get", "pdb", "etcd", "-n", ns]);
+        return sts.status.readyReplicas === members && web.status.readyReplicas === 3 && pdb.status.currentHealthy === members && pdb.status.observedGeneration === pdb.metadata.generation;
+    }, 180);
+
+    beforeAll(async () => {
+        cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 30, { nodes: NODES });
+    });
+    afterAll(async () => {
+        for (const p of projects) p.remove();
+        await cluster?.down();
+    });
+
+    for (const members of [3, 5]) {
+        it(`${members} members: the first f evictions succeed, the next is refused with 429`, async () => {
+            const ns = `quorum${members}`;
+            deploy(ns, members);
+            await settled(ns, members);
+            const f = planEtcd({ members }).faultTolerance;
+            expect(f).toBe((members - 1) / 2);
+            const members0 = pods(ns, "app.kubernetes.io/name=etcd").map((x: any) => x.metadata.name).sort();
+            expect(members0.length).toBe(members);
+            // One after another, faster than kwok makes a replacement Ready (1–6 s).
+            const codes: number[] = [];
+            let refusal: any;
+            for (const pod of members0.slice(0, f + 1)) {
+                const r = await evict(ns, pod);
+                codes.push(r.status);
+                if (r.status === 429) refusal = r.body;
+            }
+            expect(codes).toEqual([...Array(f).fill(201), 429]);
+            expect(refusal.message).toBe("Cannot evict pod as it would violate the pod's disruption budget.");
+            expect(refusal.details.causes[0].message).toBe(`The disruption budget etcd needs ${members - f} healthy pods and has ${members - f} currently`);
+            await settled(ns, members);
+        });
+    }
+
+    it("a service's budget allows exactly one eviction at a time", async () => {
+        const ns = "quorum3";
+        const web = pods(ns, "app.kubernetes.io/name=web").map((x: any) => x.metadata.name);
+        expect(web.length).toBe(3);
+        const first = await evict(ns, web[0]);
+        const second = await evict(ns, web[1]);
+        expect([first.status, second.status]).toEqual([201, 429]);
+        expect(second.body.details.causes[0].message).toBe("The disruption budget web needs 2 healthy pods and has 2 currently");
+        await settled(ns, 3);
+    });
+
+    it("`kubectl drain` of a node with an etcd member and service pods succeeds without breaking any budget", async () => {
+        const ns = "quorum3";
+        const all = cluster.json(["get", "pods", "-n", ns]).items;
+        const byNode = new Map<string, string[]>();
+        for (const x of all) byNode.set(x.spec.nodeName, [...(byNode.get(x.spec.nodeName) ?? []), x.metadata.labels["app.kubernetes.io/name"]]);
+        const node = [...byNode].find(([, apps]) => apps.includes("etcd") && apps.includes("web"))?.[0];
+        expect(node).toBeDefined();
+        // Watch every budget while the node drains: healthy never below desired.
+        let broken: string[] = [];
+        let draining = true;
+        const watcher = (async () => {
+            while (draining) {
+                for (const b of cluster.json(["get", "pdb", "-A"]).items)
+                    if (b.status.currentHealthy < b.status.desiredHealthy) broken.push(`${b.metadata.namespace}/${b.metadata.name} ${b.status.currentHealthy}<${b.status.desiredHealthy}`);
+                await sleep(200);
+            }
+        })();
+        try {
+            cluster.kubectl(["drain", node!, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=240s"]);
+        } finally {
+            draining = false;
+            await watcher;
+        }
+        expect(broken).toEqual([]);
+        const left = cluster.json(["get", "pods", "-A", "--field-selector", `spec.nodeName=${node}`]).items.filter((x: any) => !x.metadata.deletionTimestamp);
+        expect(left.map((x: any) => x.metadata.name)).toEqual([]);
+        await settled(ns, 3);
+        cluster.kubectl(["uncordon", node!]);
+        broken = [];
+    });
+});
