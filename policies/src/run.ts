@@ -37,6 +37,123 @@ export function enforcementLevel(policy: PaasResourcePolicy | PaasStackPolicy, f
     return policy.enforcementLevel ?? "advisory";
 }
 
+/** The levels the engine accepts (`EnforcementLevel` of @pulumi/policy). */
+export const ENFORCEMENT_LEVELS: readonly EnforcementLevel[] = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** "null", "an array", "a string", ...: how messages name a JSON value's kind without printing it. */
+export function jsonKind(v: unknown): string {
+    if (v === undefined) return "missing";
+    if (v === null) return "null";
+    if (Array.isArray(v)) return "an array";
+    return typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+/** Edit distance, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const cur = [i];
+        for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        prev = cur;
+    }
+    return prev[b.length];
+}
+
+/** The candidate closest to `given` if it is plausibly a typo of it (case ignored). */
+export function closest(given: string, candidates: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const c of candidates) {
+        const d = distance(given.toLowerCase(), c.toLowerCase());
+        if (d < bestD) [best, bestD] = [c, d];
+    }
+    return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 4)) ? best : undefined;
+}
+
+/** A key or name for a message: quoted, control characters escaped, long ones cut. */
+const quote = (s: string) => JSON.stringify(s.length > 80 ? `${s.slice(0, 77)}...` : s);
+
+/** An unknown level is shown only when it is a near miss of a real one (a typo, not a secret pasted in the wrong place). */
+function levelProblem(where: string, v: unknown): string | undefined {
+    if (typeof v === "string" && (ENFORCEMENT_LEVELS as readonly string[]).includes(v)) return undefined;
+    const allowed = `expected ${ENFORCEMENT_LEVELS.slice(0, -1).join(", ")} or ${ENFORCEMENT_LEVELS[ENFORCEMENT_LEVELS.length - 1]}`;
+    if (typeof v !== "string") return `${where} is ${jsonKind(v)}; ${allowed}`;
+    const near = closest(v, ENFORCEMENT_LEVELS);
+    return near ? `${where} is the unknown enforcement level ${quote(v)} (did you mean "${near}"?); ${allowed}`
+        : `${where} is an unknown enforcement level (a ${v.length}-character string, not shown); ${allowed}`;
+}
+
+const SCHEMA_TYPES: Record<string, (v: unknown) => boolean> = {
+    boolean: (v) => typeof v === "boolean",
+    integer: (v) => Number.isInteger(v),
+    number: (v) => typeof v === "number" && Number.isFinite(v),
+    string: (v) => typeof v === "string",
+    array: (v) => Array.isArray(v),
+    object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+};
+const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
+
+/** A setting's value against the policy's config schema: its JSON type and, for arrays, its items' type. Values are never printed. */
+function settingProblem(where: string, v: unknown, schema: { type?: unknown; items?: { type?: unknown } }): string | undefined {
+    const type = typeof schema.type === "string" ? schema.type : undefined;
+    if (type && SCHEMA_TYPES[type] && !SCHEMA_TYPES[type](v)) return `${where} is ${jsonKind(v)}; expected ${article(type)}`;
+    const items = typeof schema.items?.type === "string" ? schema.items.type : undefined;
+    if (Array.isArray(v) && items && SCHEMA_TYPES[items]) {
+        const bad = v.findIndex((x) => !SCHEMA_TYPES[items](x));
+        if (bad >= 0) return `${where}[${bad}] is ${jsonKind(v[bad])}; expected ${article(items)}`;
+    }
+    return undefined;
+}
+
+/**
+ * Checks a parsed policy config file (the format of `--policy-pack-config`): every key is a policy
+ * of the pack or "all", every level is one the engine knows, every setting is in the policy's
+ * config schema and of its type. Returns one-line problems naming keys; values are not printed.
+ */
+export function policyConfigProblems(doc: unknown): string[] {
+    const shape = "an object mapping policy names (or \"all\") to an enforcement level or to {\"enforcementLevel\": ..., <settings>}";
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return [`the document is ${jsonKind(doc)}; expected ${shape}`];
+    const byName = new Map<string, PaasResourcePolicy | PaasStackPolicy>(allPolicies.map((p) => [p.name, p]));
+    const problems: string[] = [];
+    for (const [key, entry] of Object.entries(doc)) {
+        const policy = byName.get(key);
+        if (key !== "all" && !policy) {
+            const near = closest(key, [...byName.keys(), "all"]);
+            problems.push(`unknown policy ${quote(key)}${near ? ` (did you mean "${near}"?)` : ""}; expected a policy of the pack (npm run docs:policies lists them) or "all"`);
+            continue;
+        }
+        if (typeof entry === "string") {
+            const p = levelProblem(quote(key), entry);
+            if (p) problems.push(p);
+            continue;
+        }
+        if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+            problems.push(`${quote(key)} is ${jsonKind(entry)}; expected an enforcement level (${ENFORCEMENT_LEVELS.join(", ")}) or an object with enforcementLevel and settings`);
+            continue;
+        }
+        for (const [setting, value] of Object.entries(entry)) {
+            const where = `${quote(key)}.${setting}`;
+            if (setting === "enforcementLevel") {
+                const p = levelProblem(where, value);
+                if (p) problems.push(p);
+                continue;
+            }
+            const props = (policy?.configSchema?.properties ?? {}) as Record<string, { type?: unknown; items?: { type?: unknown } }>;
+            const schema = Object.prototype.hasOwnProperty.call(props, setting) ? props[setting] : undefined;
+            if (!schema) {
+                const names = Object.keys(props);
+                const near = closest(setting, names);
+                problems.push(names.length === 0 ? `${quote(key)} has the setting ${quote(setting)} but ${key === "all" ? "\"all\" takes only enforcementLevel" : "this policy has no settings"}`
+                    : `${quote(key)} has the unknown setting ${quote(setting)}${near ? ` (did you mean "${near}"?)` : ""}; its settings are ${names.join(", ")}`);
+                continue;
+            }
+            const p = settingProblem(where, value, schema);
+            if (p) problems.push(p);
+        }
+    }
+    return problems;
+}
+
 const noop = () => undefined;
 
 export function runResourcePolicy(policy: PaasResourcePolicy, r: Subject, config: Record<string, unknown> = policyConfig(policy)): string[] {

@@ -32,14 +32,45 @@ export function selects(selector: any, labels: Record<string, string> | undefine
 
 const podLabels = (r: Subject) => r.props.spec?.template?.metadata?.labels;
 
+/**
+ * Finds the first (in export order) of `items` in a namespace whose selector selects some labels,
+ * without scanning them all: each is filed under the rarest label pair of its matchLabels, which
+ * the pod's labels must contain for it to match; only selectors without matchLabels are tried for
+ * every pod. `selects` stays the judge, so the answer is the one a scan would give.
+ */
+export function selectorIndex(items: readonly Subject[], selectorOf: (s: Subject) => any): (namespace: string, labels: Record<string, string> | undefined) => Subject | undefined {
+    const pair = (n: unknown, k: string, v: unknown) => JSON.stringify([n, k, v]);
+    // Only string values are filed: a pod label that equals one is the same string.
+    const pairs = (x: unknown) => (Object.entries(x ?? {}) as [string, unknown][]).filter(([, v]) => typeof v === "string");
+    const count = new Map<string, number>();
+    for (const p of items) for (const [k, v] of pairs(selectorOf(p)?.matchLabels)) count.set(pair(ns(p), k, v), (count.get(pair(ns(p), k, v)) ?? 0) + 1);
+    const filed = new Map<string, number[]>();
+    const file = (key: string, i: number) => { const l = filed.get(key); if (l) l.push(i); else filed.set(key, [i]); };
+    items.forEach((p, i) => {
+        const selector = selectorOf(p);
+        if (!selector) return;
+        const keys = pairs(selector.matchLabels).map(([k, v]) => pair(ns(p), k, v));
+        file(keys.length ? keys.reduce((a, b) => (count.get(b)! < count.get(a)! ? b : a)) : JSON.stringify([ns(p)]), i);
+    });
+    return (namespace, labels) => {
+        let first = Infinity;
+        const consider = (l: number[] | undefined) => {
+            for (const i of l ?? []) if (i < first && ns(items[i]) === namespace && selects(selectorOf(items[i]), labels)) first = i;
+        };
+        consider(filed.get(JSON.stringify([namespace])));
+        for (const [k, v] of pairs(labels)) consider(filed.get(pair(namespace, k, v)));
+        return first === Infinity ? undefined : items[first];
+    };
+}
+
 export const workloadHasPdb = stackPolicy({
     name: "stack-workload-has-pdb",
     description: "Every Deployment and StatefulSet must have a PodDisruptionBudget selecting its pods.",
     enforcementLevel: "mandatory",
     check: (resources, _c, report) => {
-        const pdbs = resources.filter((r) => r.type === PDB);
+        const pdbFor = selectorIndex(resources.filter((r) => r.type === PDB), (p) => p.props.spec?.selector);
         for (const w of resources.filter((r) => r.type === DEPLOYMENT || r.type === STATEFULSET)) {
-            if (!pdbs.some((p) => ns(p) === ns(w) && selects(p.props.spec?.selector, podLabels(w))))
+            if (!pdbFor(ns(w), podLabels(w)))
                 report(`${k8sName(w)} has no PodDisruptionBudget selecting its pods; add one (maxUnavailable: 1)`, w.urn);
         }
     },
@@ -51,11 +82,14 @@ export const deploymentHasHpa = stackPolicy<{ exempt: string[] }>({
     enforcementLevel: "mandatory",
     configSchema: { properties: { exempt: { type: "array", items: { type: "string" }, default: [] } } },
     check: (resources, config, report) => {
-        const hpas = resources.filter((r) => r.type === HPA);
+        // Object values (malformed) never match: the scan compared them by identity.
+        const key = (n: unknown, name: unknown) => (typeof n === "object" || typeof name === "object" ? undefined : JSON.stringify([n, name]));
+        const scaled = new Set(resources.filter((r) => r.type === HPA && r.props.spec?.scaleTargetRef?.kind === "Deployment").map((h) => key(ns(h), h.props.spec?.scaleTargetRef?.name)));
+        const exempt = new Set(config.exempt ?? []);
         for (const d of resources.filter((r) => r.type === DEPLOYMENT)) {
-            if ((config.exempt ?? []).includes(`${ns(d)}/${nameOf(d)}`)) continue;
-            const ok = hpas.some((h) => ns(h) === ns(d) && h.props.spec?.scaleTargetRef?.kind === "Deployment" && h.props.spec?.scaleTargetRef?.name === nameOf(d));
-            if (!ok) report(`${k8sName(d)} has no HorizontalPodAutoscaler targeting it; add one, or exempt "${ns(d)}/${nameOf(d)}" in the policy config`, d.urn);
+            if (exempt.has(`${ns(d)}/${nameOf(d)}`)) continue;
+            const k = key(ns(d), nameOf(d));
+            if (k === undefined || !scaled.has(k)) report(`${k8sName(d)} has no HorizontalPodAutoscaler targeting it; add one, or exempt "${ns(d)}/${nameOf(d)}" in the policy config`, d.urn);
         }
     },
 });
@@ -92,12 +126,12 @@ export const etcdQuorum = stackPolicy({
     description: "etcd StatefulSets must have an odd replica count of at least 3 and a PodDisruptionBudget that keeps a quorum.",
     enforcementLevel: "mandatory",
     check: (resources, _c, report) => {
-        const pdbs = resources.filter((r) => r.type === PDB);
+        const pdbFor = selectorIndex(resources.filter((r) => r.type === PDB), (p) => p.props.spec?.selector);
         for (const s of resources.filter((r) => r.type === STATEFULSET && (podSpecOf(r).spec.containers ?? []).some(isEtcdContainer))) {
             const n = s.props.spec?.replicas ?? 1;
             if (n < 3 || n % 2 === 0) report(`${k8sName(s)}: spec.replicas is ${n}; an etcd cluster needs an odd size of at least 3 (2f+1)`, s.urn);
             const quorum = Math.floor(n / 2) + 1;
-            const pdb = pdbs.find((p) => ns(p) === ns(s) && selects(p.props.spec?.selector, podLabels(s)));
+            const pdb = pdbFor(ns(s), podLabels(s));
             if (!pdb) {
                 report(`${k8sName(s)} has no PodDisruptionBudget; add one with maxUnavailable: ${faultTolerance(n)} so evictions keep a quorum of ${quorum}`, s.urn);
                 continue;
