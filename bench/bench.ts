@@ -4,6 +4,15 @@
  *   npm run bench                          everything (mocks, real engine when the toolchain is there, tests)
  *   npm run bench -- --only mocks,engine   a subset: mocks, engine, tests
  *   npm run bench -- --runs 7              measured runs per figure (after one warm-up), default 5
+ *   npm run bench -- --only audit          opt-in, not in the default set (the 1M export is ~5.5 GB and
+ *                                          takes minutes to write and to audit): `npm run audit` on
+ *                                          generated exports of 10k, 100k and 1M resources (bench/audit-export.ts),
+ *                                          with the growth from each size to the next; at 1M only
+ *                                          min(runs, 3) runs and no warm-up. --audit-sizes 10000,100000 picks sizes.
+ *   npm run bench -- --only cluster        opt-in (tens of minutes): `pulumi up` of N = 10 and 100 services into
+ *                                          a control plane of its own, against the floor, the floor without
+ *                                          await and `kubectl apply --server-side` + `kubectl wait`
+ *                                          (bench/cluster.ts); min(runs, 3) runs, one warm-up at N = 10.
  *
  * Every figure is the median of the runs (with min and max); program/floor ratios are taken pair
  * by pair (the two run back to back) and their median reported, because these machines are noisy.
@@ -11,9 +20,11 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { writeAuditExport } from "./audit-export";
 import { benchConfig } from "./configs";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -132,6 +143,40 @@ if (ONLY.has("engine") && hasPulumi) {
     save();
 }
 
+// ---- offline audit (`npm run audit`) of generated exports: opt-in, see the header
+if (ONLY.has("audit")) {
+    const sizes = (flag("--audit-sizes") ?? "10000,100000,1000000").split(",").map(Number);
+    const audit: Record<string, unknown> = {};
+    table.push("| `npm run audit` | N resources | export | time | per resource | growth from previous N |", "|---|---|---|---|---|---|");
+    let previous: { n: number; s: number } | undefined;
+    for (const n of sizes) {
+        const file = path.join(work, `export-${n}.json`);
+        const t0 = performance.now();
+        const bytes = writeAuditExport(file, n);
+        log(`audit N=${n}: export of ${(bytes / 1e6).toFixed(0)} MB written in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+        // Exit 1 is expected (the generator leaves one service in 1000 without an HPA); 2 or a crash is not.
+        const once = () => {
+            const t = performance.now();
+            const r = spawnSync(TSX, ["policies/audit.ts", file, "--config", "policies/config/prod.json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 1 << 28 });
+            if (r.status !== 0 && r.status !== 1) throw new Error(`audit of ${n} resources failed (${r.status ?? r.signal}):\n${r.stderr.slice(-3000)}`);
+            return (performance.now() - t) / 1000;
+        };
+        const big = n >= 1_000_000;
+        if (!big) once();
+        const runs = Array.from({ length: big ? Math.min(RUNS, 3) : RUNS }, once);
+        fs.rmSync(file, { force: true });
+        const s = stats(runs);
+        const growth = previous ? { fromN: previous.n, sizeRatio: n / previous.n, timeRatio: s.median / previous.s } : undefined;
+        audit[n] = { exportMB: Math.round(bytes / 1e6), seconds: s, microsPerResource: (s.median / n) * 1e6, growth };
+        table.push(`| | ${n} | ${(bytes / 1e6).toFixed(0)} MB | ${fmt(s, "s")} | ${((s.median / n) * 1e6).toFixed(1)} µs | ${growth ? `**${growth.timeRatio.toFixed(2)}×** for ${+growth.sizeRatio.toFixed(2)}× resources` : ""} |`);
+        log(`audit N=${n}: median ${s.median.toFixed(1)}s${growth ? `, ${growth.timeRatio.toFixed(2)}× the time of N=${previous!.n}` : ""}`);
+        previous = { n, s: s.median };
+        results.audit = audit;
+        save();
+    }
+    table.push("");
+}
+
 /** A scratch Pulumi project (node_modules linked) with its own file backend and a `local` stack. */
 function scratch(name: string, fill: (dir: string) => void): { dir: string; env: NodeJS.ProcessEnv } {
     const dir = path.join(work, name);
@@ -161,6 +206,37 @@ if (ONLY.has("tests")) {
     table.push("| suite | median (min–max) |", "|---|---|", `| \`npm test\` | ${fmt(stats(t.test), "s")} |`, `| \`npm run typecheck\` | ${fmt(stats(t.typecheck), "s")} |`, "");
 }
 
-save();
-fs.rmSync(work, { recursive: true, force: true });
-process.stdout.write(`${table.join("\n")}\n`);
+/** The first base from `preferred` (in steps of 10) whose six loopback ports are free. */
+async function freePortBase(preferred: number): Promise<number> {
+    const free = (port: number) => new Promise<boolean>((resolve) => {
+        const srv = net.createServer();
+        srv.once("error", () => resolve(false));
+        srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    for (let base = preferred; base < preferred + 1000; base += 10) {
+        let ok = true;
+        for (let i = 0; i < 6 && ok; i++) ok = await free(base + i);
+        if (ok) return base;
+    }
+    throw new Error(`no six free loopback ports from ${preferred}`);
+}
+
+async function finish(): Promise<void> {
+    // ---- the real control plane: opt-in, see the header
+    if (ONLY.has("cluster")) {
+        if (!hasPulumi) throw new Error("the cluster part needs the toolchain: npm run toolchain");
+        const { clusterBench } = await import("./cluster");
+        const r = await clusterBench({ root: ROOT, work, runs: Math.min(RUNS, 3), log, stats, fmt, scratch, runJson, freePortBase });
+        results.cluster = r.rows;
+        table.push(...r.table);
+    }
+    save();
+    fs.rmSync(work, { recursive: true, force: true });
+    process.stdout.write(`${table.join("\n")}\n`);
+}
+
+finish().catch((e) => {
+    save();
+    console.error(e);
+    process.exit(1);
+});

@@ -367,7 +367,8 @@ build_actionlint() {
 # Kubernetes control plane and KWOK
 
 # external_binary NAME WANT VERSION-ARGS...: path of NAME on PATH, outside
-# .tools/bin, whose version output contains WANT; prints nothing otherwise.
+# .tools/bin, whose version output has a line matching the regex WANT;
+# prints nothing otherwise.
 external_binary() {
   local name=$1 want=$2 dir own IFS=:
   shift 2
@@ -375,7 +376,7 @@ external_binary() {
   for dir in $PATH; do
     [[ -n $dir && -f $dir/$name && -x $dir/$name ]] || continue
     [[ "$(cd "$dir" 2>/dev/null && pwd -P)" == "$own" ]] && continue
-    if "$dir/$name" "$@" 2>/dev/null | grep -qF -- "$want"; then
+    if "$dir/$name" "$@" 2>/dev/null | grep -qE -- "$want"; then
       echo "$dir/$name"
       return 0
     fi
@@ -407,9 +408,9 @@ build_kube() {
   local v=$KUBERNETES_VERSION key="kubernetes $KUBERNETES_VERSION" missing=() c
   for c in "${KUBE_COMMANDS[@]}"; do
     if [[ $c == kubectl ]]; then
-      link_external kubectl "gitVersion: $v" version --client -o yaml && continue
+      link_external kubectl "^ *gitVersion: ${v//./\\.}\$" version --client -o yaml && continue
     else
-      link_external "$c" "Kubernetes $v" --version && continue
+      link_external "$c" "^Kubernetes ${v//./\\.}\$" --version && continue
     fi
     stamp_ok "$c" "$key" "$BIN_DIR/$c" && continue
     missing+=("$c")
@@ -461,7 +462,7 @@ build_kube() {
 
 build_kwok() {
   local key="kwok $KWOK_VERSION"
-  link_external kwok "${KWOK_VERSION#v}" --version && return 0
+  link_external kwok "^kwok version ${KWOK_VERSION//./\\.} " --version && return 0
   if stamp_ok kwok "$key" "$BIN_DIR/kwok"; then
     log "kwok $KWOK_VERSION is up to date"
     return 0

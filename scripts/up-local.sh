@@ -50,7 +50,12 @@ if ((render)); then
   exit 0
 fi
 
-# The control plane: started if it is not running (seconds when built), then deployed into.
+# The control plane: started if it is not running (seconds when built), then deployed into. The
+# local stack names .tools/cluster/kubeconfig, so another state folder would deploy elsewhere.
+if [[ -n ${PAAS_CLUSTER_DIR:-} && "$(realpath -m "$PAAS_CLUSTER_DIR")" != "$(realpath -m "$PAAS_ROOT/.tools/cluster")" ]]; then
+  echo "paas: up:local deploys into .tools/cluster (Pulumi.local.yaml: paas:cluster.local.kubeconfigFile); unset PAAS_CLUSTER_DIR, or point kubeconfigFile at $PAAS_CLUSTER_DIR/kubeconfig" >&2
+  exit 2
+fi
 npx --no-install tsx scripts/cluster/cli.ts up
 unset KUBECONFIG
 echo "paas: pulumi $(pulumi version) with backend $PULUMI_BACKEND_URL"

@@ -41,7 +41,7 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write(HELP);
         return;
     }
-    let dir = process.env.PAAS_CLUSTER_DIR || DEFAULT_DIR;
+    let dir = path.resolve(process.env.PAAS_CLUSTER_DIR || DEFAULT_DIR);
     let portBase = process.env.PAAS_CLUSTER_PORT_BASE ? Number(process.env.PAAS_CLUSTER_PORT_BASE) : DEFAULT_PORT_BASE;
     let featureGates: string | undefined;
     let purge = false;

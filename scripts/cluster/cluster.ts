@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as path from "node:path";
 import { CLIENTS, ensurePki, kubeconfig, type Pki } from "./pki";
 import { logTail, processState, start, stop, type ProcessSpec } from "./processes";
@@ -22,7 +23,7 @@ export interface ClusterOptions {
     readonly dir: string;
     /** First of the six loopback ports: etcd client, etcd peer, API server, controller manager, scheduler, kwok. */
     readonly portBase: number;
-    /** Simulated nodes, spread round-robin over `zones`. */
+    /** Simulated nodes, each in its own `zone`. */
     readonly nodes: readonly NodeSpec[];
     /** `--feature-gates` of the API server and controller manager, e.g. `HPAConfigurableTolerance=false`. */
     readonly featureGates?: string;
@@ -91,20 +92,25 @@ function specs(o: ClusterOptions, pki: Pki): Record<Component, ProcessSpec> {
     const d = o.dir;
     const kc = (n: string) => path.join(d, `${n}.kubeconfig`);
     const gates = o.featureGates ? [`--feature-gates=${o.featureGates}`] : [];
-    const stages = fs.existsSync(path.join(SHARE, "kwok-stages"))
-        ? fs.readdirSync(path.join(SHARE, "kwok-stages")).sort().map((f) => path.join(SHARE, "kwok-stages", f))
-        : [];
+    const stageDir = path.join(SHARE, "kwok-stages");
+    if (!fs.existsSync(stageDir)) throw new Error(`${stageDir} is missing: run \`npm run toolchain\` (copies kwok's stages out of its Go module)`);
+    const stages = fs.readdirSync(stageDir).sort().map((f) => path.join(stageDir, f));
     return {
+        // Client and peer TLS with client certificates: loopback ports are open to every local user.
         etcd: {
             name: "etcd", binary: binary("etcd"),
             args: ["--name=control-plane", `--data-dir=${path.join(d, "etcd")}`,
-                `--listen-client-urls=http://127.0.0.1:${p.etcdClient}`, `--advertise-client-urls=http://127.0.0.1:${p.etcdClient}`,
-                `--listen-peer-urls=http://127.0.0.1:${p.etcdPeer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${p.etcdPeer}`,
-                `--initial-cluster=control-plane=http://127.0.0.1:${p.etcdPeer}`, "--unsafe-no-fsync", "--log-level=warn"],
+                `--listen-client-urls=https://127.0.0.1:${p.etcdClient}`, `--advertise-client-urls=https://127.0.0.1:${p.etcdClient}`,
+                `--listen-peer-urls=https://127.0.0.1:${p.etcdPeer}`, `--initial-advertise-peer-urls=https://127.0.0.1:${p.etcdPeer}`,
+                `--initial-cluster=control-plane=https://127.0.0.1:${p.etcdPeer}`,
+                `--cert-file=${pki.etcd}`, `--key-file=${pki.etcdKey}`, `--trusted-ca-file=${pki.ca}`, "--client-cert-auth",
+                `--peer-cert-file=${pki.etcd}`, `--peer-key-file=${pki.etcdKey}`, `--peer-trusted-ca-file=${pki.ca}`, "--peer-client-cert-auth",
+                "--unsafe-no-fsync", "--log-level=warn"],
         },
         "kube-apiserver": {
             name: "kube-apiserver", binary: binary("kube-apiserver"),
-            args: [`--etcd-servers=http://127.0.0.1:${p.etcdClient}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+            args: [`--etcd-servers=https://127.0.0.1:${p.etcdClient}`, `--etcd-cafile=${pki.ca}`,
+                `--etcd-certfile=${pki.etcdClient}`, `--etcd-keyfile=${pki.etcdClientKey}`, "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
                 `--secure-port=${p.apiserver}`, `--tls-cert-file=${pki.apiserver}`, `--tls-private-key-file=${pki.apiserverKey}`,
                 `--client-ca-file=${pki.ca}`, `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local", `--service-cluster-ip-range=${SERVICE_CIDR}`,
@@ -146,8 +152,8 @@ function specs(o: ClusterOptions, pki: Pki): Record<Component, ProcessSpec> {
     };
 }
 
-// Metadata of every write, with Pod Security's audit annotations (the tests read them): the
-// controllers' pod creates included, the simulated kubelets' status churn and reads left out.
+// Metadata of every write except the simulated kubelets' (kwok's status churn), events and
+// leases, with Pod Security's audit annotations (the tests read them); no reads.
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
@@ -231,11 +237,71 @@ export interface ClusterInfo {
     readonly crashed: readonly string[];
 }
 
+/** The file that marks a folder as a cluster's state (purge deletes nothing else). */
+const MARKER = ".paas-cluster";
+const OPTIONS_FILE = "options.json";
+
+const portFree = (port: number) => new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+});
+
+/** One `up` or `down` at a time per folder (e.g. up:local and cluster:up started together). */
+async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    const lock = path.join(dir, ".lock");
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+        try {
+            fs.writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+            break;
+        } catch {
+            const holder = Number(fs.readFileSync(lock, "utf8").trim());
+            let alive = false;
+            try {
+                process.kill(holder, 0);
+                alive = true;
+            } catch {
+                // the holder is gone: a stale lock
+            }
+            if (!alive) fs.rmSync(lock, { force: true });
+            else if (Date.now() > deadline) throw new Error(`${dir} is locked by process ${holder} (another cluster:up or cluster:down)`);
+            else await sleep(250);
+        }
+    }
+    try {
+        return await fn();
+    } finally {
+        fs.rmSync(lock, { force: true });
+    }
+}
+
 /** Starts whatever is not running (harmless when everything is) and waits until it is usable. */
-export async function clusterUp(o: ClusterOptions): Promise<ClusterInfo> {
+export async function clusterUp(options: ClusterOptions): Promise<ClusterInfo> {
+    const o = { ...options, dir: path.resolve(options.dir) };
+    fs.mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(o.dir, MARKER), "state of a paas local control plane (npm run cluster:down -- --purge deletes this folder)\n");
+    return withLock(o.dir, () => up(o));
+}
+
+async function up(o: ClusterOptions): Promise<ClusterInfo> {
     const log = o.log ?? (() => {});
-    fs.mkdirSync(o.dir, { recursive: true });
     const p = ports(o.portBase);
+    // A running control plane keeps the ports and flags it was started with.
+    const recorded = { portBase: o.portBase, featureGates: o.featureGates ?? "", controllerManagerFlags: o.controllerManagerFlags ?? [] };
+    const running = COMPONENTS.filter((c) => processState(o.dir, c).state === "running");
+    const optionsFile = path.join(o.dir, OPTIONS_FILE);
+    if (running.length > 0 && fs.existsSync(optionsFile)) {
+        const before = JSON.parse(fs.readFileSync(optionsFile, "utf8"));
+        if (JSON.stringify(before) !== JSON.stringify(recorded))
+            throw new Error(`the control plane in ${o.dir} runs with ${JSON.stringify(before)}, not ${JSON.stringify(recorded)}: stop it first (npm run cluster:down), then start it with the new options`);
+    }
+    if (running.length === 0) {
+        const taken: number[] = [];
+        for (const port of Object.values(p)) if (!(await portFree(port))) taken.push(port);
+        if (taken.length) throw new Error(`port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} on 127.0.0.1 ${taken.length > 1 ? "are" : "is"} in use (another control plane?): choose other ports with --port-base N (or PAAS_CLUSTER_PORT_BASE)`);
+    }
+    fs.writeFileSync(optionsFile, `${JSON.stringify(recorded)}\n`);
     const server = `https://127.0.0.1:${p.apiserver}`;
     const pki = ensurePki(path.join(o.dir, "pki"), SERVICE_IP);
     fs.writeFileSync(kubeconfigPath(o.dir), kubeconfig(pki, CLIENTS.admin, server), { mode: 0o600 });
@@ -251,6 +317,7 @@ export async function clusterUp(o: ClusterOptions): Promise<ClusterInfo> {
         const s = processState(o.dir, c);
         if (s.state === "running") {
             pids[c] = s.pid;
+            await waitFor(`${c} (already running, PID ${s.pid}) to be ready`, ready, 30_000, o, c);
             return;
         }
         if (s.state === "exited") {
@@ -266,7 +333,8 @@ export async function clusterUp(o: ClusterOptions): Promise<ClusterInfo> {
     const apiOk = async (p: string) => (await get(`${server}${p}`, admin)).status === 200;
     const healthz = async (port: number) => (await get(`https://127.0.0.1:${port}/healthz`, { rejectUnauthorized: false })).body === "ok";
 
-    await ensure("etcd", async () => (await get(`http://127.0.0.1:${p.etcdClient}/health`)).body.includes('"health":"true"'));
+    const etcdClient = { ca: fs.readFileSync(pki.ca), cert: fs.readFileSync(pki.etcdClient), key: fs.readFileSync(pki.etcdClientKey) };
+    await ensure("etcd", async () => (await get(`https://127.0.0.1:${p.etcdClient}/health`, etcdClient)).body.includes('"health":"true"'));
     await ensure("kube-apiserver", () => apiOk("/readyz"), 120_000);
     await ensure("kube-controller-manager", () => healthz(p.controllerManager));
     await ensure("kube-scheduler", () => healthz(p.scheduler));
@@ -279,8 +347,12 @@ export async function clusterUp(o: ClusterOptions): Promise<ClusterInfo> {
         JSON.stringify({ apiVersion: "v1", kind: "List", items: [storageClassManifest(), ...o.nodes.map(nodeManifest)] }));
     await ensure("kwok", () => true);
     await waitFor("the CRDs to be established", () => {
-        kubectl(o, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
-        return true;
+        try {
+            kubectl(o, ["wait", "--for=condition=Established", "--timeout=20s", "crd", "--all"]);
+            return true;
+        } catch {
+            return false;
+        }
     }, 90_000, o);
     await waitFor(`${o.nodes.length} simulated nodes to be Ready`, () => {
         const out = kubectl(o, ["get", "nodes", "-o", "jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}"]);
@@ -300,12 +372,19 @@ export async function clusterUp(o: ClusterOptions): Promise<ClusterInfo> {
 }
 
 /** Stops every component this folder's pid files name, newest layer first; returns what ran. */
-export async function clusterDown(o: Pick<ClusterOptions, "dir" | "log">, purge = false): Promise<string[]> {
+export async function clusterDown(options: Pick<ClusterOptions, "dir" | "log">, purge = false): Promise<string[]> {
+    const o = { ...options, dir: path.resolve(options.dir) };
+    if (!fs.existsSync(o.dir)) return [];
+    return withLock(o.dir, () => down(o, purge));
+}
+
+async function down(o: Pick<ClusterOptions, "dir" | "log">, purge: boolean): Promise<string[]> {
     const stopped: string[] = [];
     for (const c of [...COMPONENTS].reverse()) if (await stop(o.dir, c)) stopped.push(c);
     if (purge) {
-        // Only the cluster's own folder, and only when it looks like one.
-        if (fs.existsSync(path.join(o.dir, "pki", "ca.crt")) || fs.existsSync(path.join(o.dir, "pids"))) fs.rmSync(o.dir, { recursive: true, force: true });
+        // Only a folder `up` marked as a cluster's state.
+        if (!fs.existsSync(path.join(o.dir, MARKER))) throw new Error(`${o.dir} holds no ${MARKER} marker: it is not a control plane's state folder, nothing was deleted`);
+        fs.rmSync(o.dir, { recursive: true, force: true });
     }
     return stopped;
 }

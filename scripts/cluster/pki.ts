@@ -67,6 +67,9 @@ export function ensurePki(dir: string, serviceIp: string) {
         "DNS:kubernetes.default.svc", "DNS:kubernetes.default.svc.cluster.local"];
     leaf(dir, "ca", "apiserver", "/CN=kube-apiserver", ["extendedKeyUsage=serverAuth", `subjectAltName=${sans.join(",")}`]);
     for (const c of Object.values(CLIENTS)) leaf(dir, "ca", c.file, clientSubject(c), ["extendedKeyUsage=clientAuth"]);
+    // etcd serves clients and its peer port with one certificate; the API server is its client.
+    leaf(dir, "ca", "etcd", "/CN=etcd", ["extendedKeyUsage=serverAuth,clientAuth", "subjectAltName=IP:127.0.0.1,DNS:localhost"]);
+    leaf(dir, "ca", "apiserver-etcd-client", "/CN=kube-apiserver-etcd-client", ["extendedKeyUsage=clientAuth"]);
     leaf(dir, "front-proxy-ca", "front-proxy-client", "/CN=front-proxy-client", ["extendedKeyUsage=clientAuth"]);
     if (!fs.existsSync(path.join(dir, "sa.key"))) {
         openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "sa.key"], dir);
@@ -78,6 +81,7 @@ export function ensurePki(dir: string, serviceIp: string) {
         ca: p("ca.crt"), caKey: p("ca.key"), apiserver: p("apiserver.crt"), apiserverKey: p("apiserver.key"),
         frontProxyCa: p("front-proxy-ca.crt"), frontProxyClient: p("front-proxy-client.crt"), frontProxyClientKey: p("front-proxy-client.key"),
         saKey: p("sa.key"), saPub: p("sa.pub"),
+        etcd: p("etcd.crt"), etcdKey: p("etcd.key"), etcdClient: p("apiserver-etcd-client.crt"), etcdClientKey: p("apiserver-etcd-client.key"),
         client: (c: ClientIdentity) => ({ cert: p(`${c.file}.crt`), key: p(`${c.file}.key`) }),
     };
 }

@@ -97,14 +97,23 @@ export async function stop(dir: string, name: string, graceMs = 10_000): Promise
     const p = readPidFile(dir, name);
     if (!p) return false;
     let was = false;
+    const signal = (sig: NodeJS.Signals) => {
+        try {
+            process.kill(p.pid, sig);
+        } catch {
+            // it exited in between
+        }
+    };
     if (isOurs(p)) {
         was = true;
-        process.kill(p.pid, "SIGTERM");
+        signal("SIGTERM");
         const deadline = Date.now() + graceMs;
         while (isOurs(p) && Date.now() < deadline) await sleep(100);
         if (isOurs(p)) {
-            process.kill(p.pid, "SIGKILL");
-            while (isOurs(p)) await sleep(50);
+            signal("SIGKILL");
+            const killDeadline = Date.now() + 10_000;
+            while (isOurs(p) && Date.now() < killDeadline) await sleep(50);
+            if (isOurs(p)) throw new Error(`${name} (PID ${p.pid}) survived SIGKILL for 10 s`);
         }
     }
     fs.rmSync(pidPath(dir, name), { force: true });

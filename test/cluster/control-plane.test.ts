@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clusterStatus, clusterUp, COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
+import { clusterDown, clusterStatus, clusterUp, COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { ROOT } from "../harness/stacks";
 
@@ -29,17 +29,39 @@ describe("the control plane's lifecycle", () => {
         const nodes = cluster.json(["get", "nodes"]).items;
         expect(nodes.map((n: any) => [n.metadata.name, n.metadata.labels["topology.kubernetes.io/zone"], n.status.allocatable.cpu])).toEqual(
             DEFAULT_NODES.map((n) => [n.name, n.zone, n.cpu]));
-        // Every listening socket of the control plane is on loopback.
-        const listening = fs.readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/))
-            .filter((f) => f[3] === "0A").map((f) => f[1]);
-        const ours = listening.filter((a) => { const port = parseInt(a.split(":")[1], 16); return port >= cluster.options.portBase && port < cluster.options.portBase + 6; });
-        expect(ours.length).toBeGreaterThanOrEqual(4);
-        for (const a of ours) expect(a.split(":")[0]).toBe("0100007F");
+        // Every listening socket of every component (IPv4 and IPv6) is on loopback.
+        const inodes = new Set(Object.values(cluster.info.pids).flatMap((pid) => fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+            try {
+                return /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+            } catch {
+                return undefined;
+            }
+        }).filter((x): x is string => x !== undefined)));
+        const listening = ["tcp", "tcp6"].flatMap((f) => fs.readFileSync(`/proc/net/${f}`, "utf8").split("\n").slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/)))
+            .filter((f) => f[3] === "0A" && inodes.has(f[9])).map((f) => f[1]);
+        const ports = new Set(listening.map((a) => parseInt(a.split(":")[1], 16)));
+        for (let i = 0; i < 6; i++) expect([cluster.options.portBase + i, ports.has(cluster.options.portBase + i)]).toEqual([cluster.options.portBase + i, true]);
+        for (const a of listening) expect([a, a.split(":")[0]]).toEqual([a, "0100007F"]);
     });
 
-    it("keeps nodes Ready past the node lifecycle controller's grace period (kwok renews node leases)", () => {
-        const leases = cluster.json(["get", "lease", "-n", "kube-node-lease"]).items.map((l: any) => l.metadata.name).sort();
-        expect(leases).toEqual(DEFAULT_NODES.map((n) => n.name));
+    it("kwok holds a renewing lease for every node (what keeps them Ready; local-stack.test.ts checks minutes later)", async () => {
+        const renewed = () => Object.fromEntries(cluster.json(["get", "lease", "-n", "kube-node-lease"]).items.map((l: any) => [l.metadata.name, l.spec.renewTime]));
+        const first = renewed();
+        expect(Object.keys(first).sort()).toEqual(DEFAULT_NODES.map((n) => n.name));
+        await new Promise((r) => setTimeout(r, 12_000));
+        const later = renewed();
+        for (const n of DEFAULT_NODES) expect([n.name, later[n.name] !== first[n.name]]).toEqual([n.name, true]);
+    });
+
+    it("refuses to start a second control plane on ports that are taken, and to change a running one's options", async () => {
+        const dir = fs.mkdtempSync(path.join(path.dirname(cluster.options.dir), "paas-cluster-"));
+        try {
+            await expect(clusterUp({ ...cluster.options, dir })).rejects.toThrow(/^ports \d+, \d+, \d+, \d+, \d+, \d+ on 127\.0\.0\.1 are in use \(another control plane\?\): choose other ports with --port-base N/);
+            expect(fs.existsSync(path.join(dir, "pids")) ? fs.readdirSync(path.join(dir, "pids")) : []).toEqual([]);
+        } finally {
+            await clusterDown({ dir }, true);
+        }
+        await expect(clusterUp({ ...cluster.options, featureGates: "HPAConfigurableTolerance=false" })).rejects.toThrow(/runs with .*not .*stop it first \(npm run cluster:down\)/);
     });
 
     it("starting again is harmless: the same processes keep running", async () => {
@@ -81,13 +103,14 @@ describe("the control plane's lifecycle", () => {
     it("cluster:down stops exactly the PIDs it recorded, and --purge removes only its folder", async () => {
         const pids = Object.values(cluster.info.pids);
         expect(pids.every(alive)).toBe(true);
-        // A file next to the state folder, with a name that starts like it: --purge must leave it.
-        const sibling = `${cluster.options.dir}-sibling`;
-        fs.writeFileSync(sibling, "keep");
+        // --purge deletes only a folder marked as a cluster's state.
+        const other = fs.mkdtempSync(path.join(path.dirname(cluster.options.dir), "paas-not-a-cluster-"));
+        fs.mkdirSync(path.join(other, "pids"));
+        await expect(clusterDown({ dir: other }, true)).rejects.toThrow(`${other} holds no .paas-cluster marker: it is not a control plane's state folder, nothing was deleted`);
+        expect(fs.existsSync(path.join(other, "pids"))).toBe(true);
+        fs.rmSync(other, { recursive: true });
         expect((await cluster.down()).sort()).toEqual([...COMPONENTS].sort());
         expect(pids.filter(alive)).toEqual([]);
         expect(fs.existsSync(cluster.options.dir)).toBe(false);
-        expect(fs.readFileSync(sibling, "utf8")).toBe("keep");
-        fs.rmSync(sibling);
     });
 });

@@ -118,7 +118,7 @@ describe("the local stack in a real control plane", () => {
         expect(p.run(["refresh", "--yes", "--stack", "local", "--expect-no-changes"]).out).toMatch(/\d+ unchanged/);
     });
 
-    it("`pulumi destroy` leaves no object of the stack on the server", () => {
+    it("`pulumi destroy` leaves no object of the stack on the server", async () => {
         p.run(["destroy", "--yes", "--stack", "local"]);
         const left = cluster.kubectl(["get", "namespaces", "-o", "name"]).split("\n").filter((n) => n === `namespace/${NS}` || n === "namespace/gateway");
         expect(left).toEqual([]);
@@ -127,8 +127,11 @@ describe("the local stack in a real control plane", () => {
         // Released simulated volumes are removed too.
         const deadline = Date.now() + 30_000;
         let pvs: string[] = [];
-        do pvs = cluster.json(["get", "pv"]).items.map((v: any) => v.metadata.name);
-        while (pvs.length > 0 && Date.now() < deadline);
+        for (;;) {
+            pvs = cluster.json(["get", "pv"]).items.map((v: any) => v.metadata.name);
+            if (pvs.length === 0 || Date.now() > deadline) break;
+            await new Promise((r) => setTimeout(r, 500));
+        }
         expect(pvs).toEqual([]);
         const state = JSON.parse(p.run(["stack", "export", "--stack", "local"]).out);
         expect((state.deployment.resources ?? []).map((r: any) => r.type)).toEqual([]);
@@ -184,6 +187,17 @@ export = main();
 });
 
 describe("cluster:down", () => {
+    it("after minutes of work, the nodes never went NotReady (kwok renews their leases)", () => {
+        // Ready since longer than the node monitor's grace period (50 s), and never flapped meanwhile.
+        for (const n of cluster.json(["get", "nodes"]).items) {
+            const ready = n.status.conditions.find((c: any) => c.type === "Ready");
+            expect([n.metadata.name, ready.status]).toEqual([n.metadata.name, "True"]);
+            expect(Date.now() - Date.parse(ready.lastTransitionTime)).toBeGreaterThan(120_000);
+        }
+        const log = fs.readFileSync(path.join(cluster.options.dir, "logs", "kube-controller-manager.log"), "utf8");
+        expect(log.split("\n").filter((l) => /not-Ready|NotReady|Node is unresponsive/.test(l))).toEqual([]);
+    });
+
     it("stops exactly the processes the control plane started", async () => {
         expect(pids.length).toBe(COMPONENTS.length);
         expect(pids.every(alive)).toBe(true);

@@ -2,11 +2,14 @@
  * The quorum and the services' budgets, enforced by the real eviction API (the API server checks
  * each PodDisruptionBudget the disruption controller keeps up to date), and `kubectl drain`.
  */
+import { execFile } from "node:child_process";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planEtcd } from "../../components/src/planners/etcd";
 import { ZONES } from "../../scripts/cluster/cluster";
 import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
+import { ROOT } from "../harness/stacks";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Five nodes over the three zones: room for a 5-member quorum (one member per node).
@@ -101,19 +104,25 @@ describe("the quorum and the budgets, by the eviction API", () => {
         // Watch every budget while the node drains: healthy never below desired.
         let broken: string[] = [];
         let draining = true;
+        let samples = 0;
         const watcher = (async () => {
             while (draining) {
+                samples++;
                 for (const b of cluster.json(["get", "pdb", "-A"]).items)
                     if (b.status.currentHealthy < b.status.desiredHealthy) broken.push(`${b.metadata.namespace}/${b.metadata.name} ${b.status.currentHealthy}<${b.status.desiredHealthy}`);
                 await sleep(200);
             }
         })();
         try {
-            cluster.kubectl(["drain", node!, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=240s"]);
+            // Asynchronously, so the watcher samples the budgets while the drain evicts.
+            await new Promise<void>((resolve, reject) => execFile(path.join(ROOT, ".tools/bin/kubectl"),
+                [`--kubeconfig=${cluster.info.kubeconfig}`, "drain", node!, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=240s"],
+                (err, _out, stderr) => (err ? reject(new Error(`kubectl drain failed: ${stderr}`)) : resolve())));
         } finally {
             draining = false;
             await watcher;
         }
+        expect(samples).toBeGreaterThan(3);
         expect(broken).toEqual([]);
         const left = cluster.json(["get", "pods", "-A", "--field-selector", `spec.nodeName=${node}`]).items.filter((x: any) => !x.metadata.deletionTimestamp);
         expect(left.map((x: any) => x.metadata.name)).toEqual([]);

@@ -39,16 +39,28 @@ async function freePortBase(preferred: number): Promise<number> {
  * ports are taken (another run on the machine), the next free base is used.
  */
 export async function startTestCluster(preferredPortBase: number, extra: Partial<ClusterOptions> = {}): Promise<TestCluster> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-cluster-"));
     const portBase = await freePortBase(preferredPortBase);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-cluster-"));
     const options: ClusterOptions = { dir, portBase, nodes: DEFAULT_NODES, ...extra };
     let info: ClusterInfo;
     try {
         info = await clusterUp(options);
     } catch (e) {
-        await clusterDown(options);
+        await clusterDown(options, true);
         throw e;
     }
+    // An interrupted run (Ctrl-C, a killed worker) must not leave the control plane running.
+    const pids = Object.values(info.pids);
+    const killAll = () => {
+        for (const pid of pids) {
+            try {
+                process.kill(pid, "SIGKILL");
+            } catch {
+                // already gone
+            }
+        }
+    };
+    process.once("exit", killAll);
     return {
         options,
         info,
@@ -56,7 +68,11 @@ export async function startTestCluster(preferredPortBase: number, extra: Partial
         json: (args) => JSON.parse(kubectl(options, [...args, "-o", "json"])),
         auditEvents: () => {
             const f = path.join(dir, "logs", "audit.log");
-            return fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+            const lines = fs.existsSync(f) ? fs.readFileSync(f, "utf8").split("\n").filter(Boolean) : [];
+            // The server may be writing the last line right now.
+            const parsed = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } });
+            if (parsed.slice(0, -1).some((e) => e === undefined)) throw new Error(`${f} has a line that is not JSON`);
+            return parsed.filter((e) => e !== undefined);
         },
         request: (method, apiPath, body) => new Promise((resolve, reject) => {
             const pki = path.join(dir, "pki");
@@ -81,6 +97,7 @@ export async function startTestCluster(preferredPortBase: number, extra: Partial
         }),
         down: async () => {
             const stopped = await clusterDown(options, true);
+            process.removeListener("exit", killAll);
             return stopped;
         },
     };

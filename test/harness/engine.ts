@@ -60,9 +60,11 @@ export function scratchProject(stackFile: string, opts: { index?: string; timeou
         dir,
         env,
         run: (args, allowFail = false) => {
-            const r = spawnSync(bin, argv(args), { cwd: dir, env, encoding: "utf8", timeout: opts.timeoutMs ?? 300_000, maxBuffer: 64 * 1024 * 1024 });
+            // SIGINT on timeout: the engine stops its plugins and saves its state.
+            const r = spawnSync(bin, argv(args), { cwd: dir, env, encoding: "utf8", timeout: opts.timeoutMs ?? 300_000, killSignal: "SIGINT", maxBuffer: 64 * 1024 * 1024 });
             const out = `${r.stdout}${r.stderr}`;
-            if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")} exited ${r.status}:\n${out.slice(-4000)}`);
+            const how = r.error ? `failed (${r.error.message})` : r.signal ? `was stopped by ${r.signal}` : `exited ${r.status}`;
+            if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")} ${how}:\n${out.slice(-4000)}`);
             return { code: r.status ?? -1, out };
         },
         start: (args) => {

@@ -50,7 +50,16 @@ export async function startMetricsServer(cluster: TestCluster): Promise<MetricsS
         child.stdout.once("data", (d) => resolve(Number(String(d).trim())));
         child.once("exit", (code) => reject(new Error(`the metrics test server exited with ${code}`)));
     });
+    const stopChild = async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+        await exited;
+        clearTimeout(timer);
+    };
     const caBundle = fs.readFileSync(path.join(pkiDir, "ca.crt")).toString("base64");
+    try {
     cluster.kubectl(["apply", "--server-side", "--field-manager=paas-test", "-f", "-"], JSON.stringify({
         apiVersion: "v1", kind: "List", items: [
             { apiVersion: "v1", kind: "Service", metadata: { name: SERVICE, namespace: NAMESPACE }, spec: { type: "ExternalName", externalName: "localhost", ports: [{ name: "https", port, protocol: "TCP" }] } },
@@ -61,6 +70,10 @@ export async function startMetricsServer(cluster: TestCluster): Promise<MetricsS
         ],
     }));
     cluster.kubectl(["wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io", "--timeout=60s"]);
+    } catch (e) {
+        await stopChild();
+        throw e;
+    }
     return {
         setUsage,
         podLists: () => served().length,
@@ -72,9 +85,7 @@ export async function startMetricsServer(cluster: TestCluster): Promise<MetricsS
             try {
                 cluster.kubectl(["delete", "apiservice/v1beta1.metrics.k8s.io", `service/${SERVICE}`, "-n", NAMESPACE, "--ignore-not-found"]);
             } finally {
-                const exited = new Promise((r) => child.once("exit", r));
-                child.kill("SIGTERM");
-                await exited;
+                await stopChild();
             }
         },
     };
