@@ -9,11 +9,13 @@ import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
 import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
-import { GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, checkPlatform } from "../components/src/planners/platform";
+import { GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
 import { PathMatchType } from "../components/src/weightedRoute";
 
 export const NAMESPACE = "paas";
+/** The name app/main.ts gives its Platform: its children's cloud names are checked against the clouds' limits. */
+export const PLATFORM_NAME = "paas";
 
 /** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
 export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd", "access"] as const;
@@ -47,8 +49,6 @@ const REGION_KEYS: Readonly<Record<Cloud, readonly { key: string; override?: str
     local: [],
 };
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 /** Structured values arrive as JSON text from the engine; plain strings stay strings. */
 function decode(raw: string | undefined): unknown {
     if (raw === undefined) return undefined;
@@ -64,12 +64,32 @@ function decode(raw: string | undefined): unknown {
 }
 
 /**
+ * The config keys the engine says are secret, or null when it said nothing. @pulumi/pulumi
+ * 3.276 has no public getter: the language host passes the list as PULUMI_CONFIG_SECRET_KEYS
+ * (JSON), which the SDK keeps in its store (and `setAllConfig(config, secretKeys)` sets under
+ * mocks); the SDK's own, internal, `isConfigSecret` reads it from there too.
+ */
+export function engineSecretKeys(): readonly string[] | null {
+    const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { config: Record<string, string | undefined> } };
+    const text = state.getStore().config["PULUMI_CONFIG_SECRET_KEYS"];
+    if (!text) return null;
+    try {
+        const keys: unknown = JSON.parse(text);
+        return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : null;
+    } catch {
+        return null;
+    }
+}
+
+/**
  * Parses the stack config.
  * @param raw every config value of the stack, as `pulumi.runtime.allConfig()` gives them
  * @param stack the stack name (the cluster is named `paas-<stack>` unless configured)
+ * @param secretKeys the keys whose values are secrets (`paas:kubeconfig` must be one); null when
+ *   unknown, which skips that check. @default - what the engine passed ({@link engineSecretKeys})
  * @throws ConfigError listing every problem
  */
-export function parseConfig(raw: Readonly<Record<string, string>>, stack: string): PlatformConfig {
+export function parseConfig(raw: Readonly<Record<string, string>>, stack: string, secretKeys: readonly string[] | null = engineSecretKeys()): PlatformConfig {
     const problems = new Problems();
     const key = (k: string) => new Reader(problems, `${NAMESPACE}:${k}`, decode(raw[`${NAMESPACE}:${k}`]));
 
@@ -98,9 +118,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const hasKubeconfig = !!raw[`${NAMESPACE}:kubeconfig`]; // "" is the declared default: none
     if (hasKubeconfig && cloud !== "local")
         problems.add(`${NAMESPACE}:kubeconfig`, undefined, `is only used with cloud "local" (the cloud is "${cloud}"); remove it`, true);
+    // It holds the cluster's credentials: in plain text they would sit in the stack file and in every state file.
+    if (hasKubeconfig && secretKeys !== null && !secretKeys.includes(`${NAMESPACE}:kubeconfig`))
+        problems.add(`${NAMESPACE}:kubeconfig`, undefined,
+            `is stored in plain text, and it holds the cluster's credentials: set it as a secret (pulumi config set --secret ${NAMESPACE}:kubeconfig "$(cat ~/.kube/config)"), or name the file with ${NAMESPACE}:cluster.local.kubeconfigFile`, true);
     const kubeconfigFile = checkKubeconfigFile(kubeconfigFileRaw, cloud, hasKubeconfig, cluster.local?.renderDirectory, problems);
 
-    const namespace = key("namespace").string({ pattern: DNS_LABEL, what: "a DNS label (lowercase letters, digits, '-'; at most 63)" }) ?? PLATFORM_DEFAULTS.namespace;
+    const namespace = key("namespace").string() ?? PLATFORM_DEFAULTS.namespace; // checked by checkPlatform
 
     const services = readServices(key("services"));
     const routes = readRoutes(key("routes"));
@@ -112,7 +136,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
     if (cloud) {
         planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
-        checkPlatform({ cluster: clusterArgs, services, routes, gateway, addons, etcd, access }, (k) => `${NAMESPACE}:${k}`, problems);
+        checkPlatform({ cluster: clusterArgs, namespace, services, routes, gateway, addons, etcd, access }, (k) => `${NAMESPACE}:${k}`, problems, PLATFORM_NAME);
     }
     problems.throwIfAny("stack configuration");
     return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, kubeconfigFile, namespace, services, routes, gateway, addons, etcd, access };
@@ -225,7 +249,7 @@ function stripUndefined<T extends object>(o: T): T {
         [k, v && typeof v === "object" && !Array.isArray(v) ? stripUndefined(v) : v])) as T;
 }
 
-const SERVICE_KEYS = ["name", "image", "port", "healthPath", "cpu", "memory", "cpuLimit", "memoryLimit", "env", "args", "runAsUser",
+const SERVICE_KEYS = ["name", "image", "port", "healthPath", "cpu", "memory", "cpuLimit", "memoryLimit", "env", "secretEnv", "args", "runAsUser",
     "automountServiceAccountToken", "autoscaling", "calls", "egress"] as const;
 const AUTOSCALING_KEYS = ["minReplicas", "maxReplicas", "scaleUpAbove", "scaleDownBelow", "scaleDownStabilizationSeconds",
     "scaleUpStabilizationSeconds", "scaleDownPercentPerMinute"] as const;
@@ -236,7 +260,7 @@ function required(r: Reader, fields: readonly string[]): void {
 
 /** Reads `paas:services`: types and key names; semantics are checked by the planners. */
 function readServices(r: Reader): PlatformServiceArgs[] {
-    return (r.array({ max: 5000 }) ?? []).map((s) => {
+    return (r.array({ max: PLATFORM_LIMITS.services }) ?? []).map((s) => {
         s.object(SERVICE_KEYS);
         required(s, ["name", "image"]);
         const a = s.at("autoscaling");
@@ -249,28 +273,46 @@ function readServices(r: Reader): PlatformServiceArgs[] {
             image: s.at("image").string() ?? "",
             port: s.at("port").int(),
             healthPath: s.at("healthPath").string(),
-            cpu: s.at("cpu").string(),
-            memory: s.at("memory").string(),
-            cpuLimit: s.at("cpuLimit").string(),
-            memoryLimit: s.at("memoryLimit").string(),
-            env: s.at("env").stringMap(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name"),
+            cpu: s.at("cpu").quantity("cpu"),
+            memory: s.at("memory").quantity("memory"),
+            cpuLimit: s.at("cpuLimit").quantity("cpu"),
+            memoryLimit: s.at("memoryLimit").quantity("memory"),
+            // Names and literal credentials are the planner's to check; values are never printed.
+            env: s.at("env").stringMap(undefined, undefined, { secretValues: true }),
+            secretEnv: readSecretEnv(s.at("secretEnv")),
             args: strings(s.at("args")),
             runAsUser: s.at("runAsUser").int(),
             automountServiceAccountToken: s.at("automountServiceAccountToken").bool(),
             autoscaling,
             calls: strings(s.at("calls")),
             egress: (s.at("egress").array() ?? []).map((e) => {
-                e.object(["cidr", "port"]);
+                e.object(["cidr", "port", "allowCloudMetadata"]);
                 required(e, ["cidr", "port"]);
-                return { cidr: e.at("cidr").string() ?? "", port: e.at("port").int() ?? 0 };
+                return stripUndefined({ cidr: e.at("cidr").string() ?? "", port: e.at("port").int() ?? 0, allowCloudMetadata: e.at("allowCloudMetadata").bool() });
             }),
         });
     });
 }
 
+/** `secretEnv`: variable name → {name, key} of a Kubernetes Secret. */
+function readSecretEnv(r: Reader): Record<string, { name: string; key: string }> | undefined {
+    const entries = r.entries();
+    if (!entries) return undefined;
+    // A plain value here is likely the credential itself: it is refused without being printed.
+    const refs = entries.filter(([, ref]) => {
+        if (ref.present && (typeof ref.value !== "object" || Array.isArray(ref.value)))
+            return r.problems.add(ref.path, undefined, "must be {name, key} of a Kubernetes Secret, not a value", true);
+        return ref.object(["name", "key"]) !== undefined;
+    });
+    return Object.fromEntries(refs.map(([k, ref]) => {
+        required(ref, ["name", "key"]);
+        return [k, { name: ref.at("name").string() ?? "", key: ref.at("key").string() ?? "" }];
+    }));
+}
+
 /** Reads `paas:routes`. */
 function readRoutes(r: Reader): PlatformRouteArgs[] {
-    return (r.array({ max: 2000 }) ?? []).map((route) => {
+    return (r.array({ max: PLATFORM_LIMITS.routes }) ?? []).map((route) => {
         route.object(["name", "hostnames", "matches", "backends", "weightTotal", "requestTimeout"]);
         required(route, ["name", "backends"]);
         return stripUndefined({

@@ -123,9 +123,9 @@ describe("EKS overrides", () => {
     it("uses given subnets instead of creating a VPC", async () => {
         const run = await runStack("aws-prod", (c) => ({
             ...c,
-            "paas:cluster": { ...(c["paas:cluster"] as object), aws: { subnetIds: ["subnet-a", "subnet-b"] } },
+            "paas:cluster": { ...(c["paas:cluster"] as object), aws: { subnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-9f8e7d6c"] } },
         }));
         expect(run.recorder.ofType("aws:ec2/vpc:Vpc")).toHaveLength(0);
-        expect(run.recorder.get("aws:eks/cluster:Cluster", "paas-cluster-eks").inputs.vpcConfig.subnetIds).toEqual(["subnet-a", "subnet-b"]);
+        expect(run.recorder.get("aws:eks/cluster:Cluster", "paas-cluster-eks").inputs.vpcConfig.subnetIds).toEqual(["subnet-0a1b2c3d4e5f60718", "subnet-9f8e7d6c"]);
     });
 });

@@ -54,7 +54,7 @@ describe("stack config validation", () => {
         ["bad release channel", { "gcp:project": "p", "gcp:region": "r", "paas:cloud": "gcp", "paas:cluster": { gcp: { releaseChannel: "NIGHTLY" } } }, 'paas:cluster.gcp.releaseChannel must be one of "RAPID", "REGULAR", "STABLE"'],
         ["KMS key without vault", { "azure-native:location": "westeurope", "paas:cloud": "azure", "paas:cluster": { azure: { keyVaultKeyId: "https://kv.vault.azure.net/keys/k/0123456789abcdef0123456789abcdef" } } }, "paas:cluster.azure.keyVaultResourceId must be set together with keyVaultKeyId (both or neither)"],
         ["kubeconfig on a cloud", { ...aws({}), "paas:kubeconfig": "apiVersion: v1" }, 'paas:kubeconfig is only used with cloud "local" (the cloud is "aws"); remove it'],
-        ["bad Kubernetes version", aws({ kubernetesVersion: "1.5" }), 'paas:cluster.kubernetesVersion must be a supported minor version from "1.28" to "1.39", e.g. "1.35"'],
+        ["bad Kubernetes version", aws({ kubernetesVersion: "1.5" }), 'paas:cluster.kubernetesVersion must be a supported minor version from "1.33" to "1.35", e.g. "1.35"'],
         ["image tag latest", { "paas:services": [{ name: "web", image: "nginx:latest" }] }, 'paas:services[0].image must not use the tag "latest": pin a version tag or a digest (@sha256:…)'],
         ["unpinned image", { "paas:services": [{ name: "web", image: "nginx" }] }, "paas:services[0].image must be pinned: add a tag other than latest, or better a digest (@sha256:…)"],
         ["band inverted", { "paas:services": [{ name: "web", image: "nginx:1.27", autoscaling: { scaleUpAbove: 30, scaleDownBelow: 80 } }] }, "paas:services[0].autoscaling.scaleDownBelow must be an integer percent with 0 < scaleDownBelow < scaleUpAbove (30)"],

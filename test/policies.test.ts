@@ -15,6 +15,8 @@ const subject = (type: string, props: Record<string, any>, name = "res"): Subjec
 const container = {
     name: "app",
     image: "ghcr.io/acme/web:1.2.3",
+    // A literal that is no credential, and a credential read from its Secret.
+    env: [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }],
     ports: [{ name: "http", containerPort: 8080 }],
     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "256Mi" } },
     livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
@@ -46,6 +48,10 @@ const FIX = {
     role: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", { kind: "ClusterRole", metadata: { name: "reader" }, rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }] }),
     binding: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", { kind: "ClusterRoleBinding", metadata: { name: "readers" }, roleRef: { kind: "ClusterRole", name: "reader" } }),
     hpa: subject("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "apps" }, spec: { minReplicas: 2, maxReplicas: 10 } }),
+    netpol: subject("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
+        kind: "NetworkPolicy", metadata: { name: "web", namespace: "apps" },
+        spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "10.100.0.0/24" } }] }] },
+    }),
     pdb: subject("kubernetes:policy/v1:PodDisruptionBudget", { kind: "PodDisruptionBudget", metadata: { name: "web", namespace: "apps" }, spec: { maxUnavailable: 1 } }),
     etcd: subject("kubernetes:apps/v1:StatefulSet", {
         kind: "StatefulSet", metadata: { name: "etcd", namespace: "apps" },
@@ -118,6 +124,16 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
         `Deployment "apps/web": ${C0}.resources lacks requests.memory, limits.memory, limits.cpu; set them so the scheduler and the HPA can work`]],
     [k8s.imagePinned, "deployment", (p) => { p.spec.template.spec.containers[0].image = "nginx:latest"; }, [`Deployment "apps/web": ${C0}.image "nginx:latest" must not use the tag "latest": pin a version tag or a digest (@sha256:…)`]],
     [k8s.imagePinned, "deployment", (p) => { p.spec.template.spec.containers[0].image = "nginx"; }, [`Deployment "apps/web": ${C0}.image "nginx" must be pinned: add a tag other than latest, or better a digest (@sha256:…)`]],
+    [k8s.noLiteralCredentials, "deployment", (p) => { p.spec.template.spec.containers[0].env.push({ name: "DB_PASSWORD_PLAIN", value: "hunter2" }); }, [
+        `Deployment "apps/web": ${C0}.env[2] ("DB_PASSWORD_PLAIN") has a literal value and its name says it holds a credential; move it to a Secret and use valueFrom.secretKeyRef`]],
+    [k8s.noLiteralCredentials, "cronjob", (p) => { p.spec.jobTemplate.spec.template.spec.containers[0].env = [{ name: "UPLOAD_ID", value: "AKIAIOSFODNN7EXAMPLE" }]; }, [
+        'CronJob "apps/nightly": spec.jobTemplate.spec.template.spec.containers[0].env[0] ("UPLOAD_ID") has a literal value and its value looks like an AWS access key ID; move it to a Secret and use valueFrom.secretKeyRef']],
+    [k8s.noLiteralCredentials, "deployment", (p) => { p.spec.template.spec.containers[0].env[0].value = "-----BEGIN RSA PRIVATE KEY-----\nMIIE"; }, [
+        `Deployment "apps/web": ${C0}.env[0] ("LOG_LEVEL") has a literal value and its value looks like a private key; move it to a Secret and use valueFrom.secretKeyRef`]],
+    [k8s.networkPolicyEgressInternet, "netpol", (p) => { p.spec.egress[0].to.push({ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }); }, [
+        'NetworkPolicy "apps/web": spec.egress[0].to ipBlocks (10.100.0.0/24, 0.0.0.0/0) cover every public address; list the destinations']],
+    [k8s.networkPolicyEgressInternet, "netpol", (p) => { p.spec.egress[0].to = [{ ipBlock: { cidr: "0.0.0.0/1" } }, { ipBlock: { cidr: "128.0.0.0/1", except: ["10.0.0.0/8"] } }]; }, [
+        'NetworkPolicy "apps/web": spec.egress[0].to ipBlocks (0.0.0.0/1, 128.0.0.0/1) cover every public address; list the destinations']],
     [k8s.probes, "deployment", (p) => { delete p.spec.template.spec.containers[0].readinessProbe; }, ['Deployment "apps/web": spec.template.spec.containers[0] serves a port but has no readinessProbe; add HTTP or TCP probes']],
     [k8s.noServiceAccountTokenAutomount, "deployment", (p) => { delete p.spec.template.spec.automountServiceAccountToken; }, [
         'Deployment "apps/web": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "web" in the policy config']],
@@ -141,6 +157,8 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
     }, ['StatefulSet "apps/etcd": spec.template.spec.containers[0] runs etcd but lacks --peer-client-cert-auth and serves plain http on --listen-peer-urls; enable peer and client TLS with client-certificate auth']],
     [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPrivateAccess: true }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is unset (0.0.0.0/0); set endpointPublicAccess: false or list your networks']],
     [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is 0.0.0.0/0; set endpointPublicAccess: false or list your networks']],
+    [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }; }, [
+        'Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs (0.0.0.0/1, 128.0.0.0/1) together cover every public address, as 0.0.0.0/0 does; set endpointPublicAccess: false or list your networks']],
     [aws.eksSecretsEncryption, "eks", (p) => { delete p.encryptionConfig; }, ['Cluster "eks": encryptionConfig does not encrypt "secrets" with a KMS key; add encryptionConfig { provider.keyArn, resources: ["secrets"] }']],
     [aws.eksAuditLogs, "eks", (p) => { p.enabledClusterLogTypes = ["api"]; }, ['Cluster "eks": enabledClusterLogTypes lacks audit, authenticator; enable them']],
     [aws.eksImdsv2, "launchTemplate", (p) => { p.metadataOptions.httpTokens = "optional"; }, ['LaunchTemplate "lt": metadataOptions.httpTokens is optional; set it to "required"']],
@@ -153,6 +171,8 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
     [gcp.gkeMasterAuthorizedNetworks, "gke", (p) => { delete p.masterAuthorizedNetworksConfig; }, ['Cluster "gke": masterAuthorizedNetworksConfig is unset, so any address may reach the API; set it (an empty list means the private endpoint only)']],
     [gcp.gkeMasterAuthorizedNetworks, "gke", (p) => { p.masterAuthorizedNetworksConfig = { cidrBlocks: [{ cidrBlock: "0.0.0.0/0" }], gcpPublicCidrsAccessEnabled: true }; }, [
         'Cluster "gke": masterAuthorizedNetworksConfig.cidrBlocks contains 0.0.0.0/0; list your networks', 'Cluster "gke": masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is true; set it to false']],
+    [gcp.gkeMasterAuthorizedNetworks, "gke", (p) => { p.masterAuthorizedNetworksConfig.cidrBlocks = [{ cidrBlock: "0.0.0.0/2" }, { cidrBlock: "64.0.0.0/2" }, { cidrBlock: "128.0.0.0/1" }]; }, [
+        'Cluster "gke": masterAuthorizedNetworksConfig.cidrBlocks (0.0.0.0/2, 64.0.0.0/2, 128.0.0.0/1) together cover every public address, as 0.0.0.0/0 does; list your networks']],
     [gcp.gkeWorkloadIdentity, "gke", (p) => { delete p.workloadIdentityConfig; }, ['Cluster "gke": workloadIdentityConfig.workloadPool is unset; set it to <project>.svc.id.goog']],
     [gcp.gkeWorkloadIdentity, "nodePool", (p) => { p.nodeConfig.workloadMetadataConfig.mode = "GCE_METADATA"; }, ['NodePool "pool": nodeConfig.workloadMetadataConfig.mode is not GKE_METADATA; set it']],
     [gcp.gkeShieldedNodes, "gke", (p) => { p.enableShieldedNodes = false; }, ['Cluster "gke": enableShieldedNodes is false; remove it or set true']],
@@ -169,6 +189,8 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
     [azure.aksLocalAccounts, "aks", (p) => { p.disableLocalAccounts = false; }, ['ManagedCluster "aks": disableLocalAccounts is not true; disable local accounts']],
     [azure.aksApiAccess, "aks", (p) => { p.apiServerAccessProfile = {}; }, ['ManagedCluster "aks": apiServerAccessProfile is neither private nor limited to authorizedIPRanges; set one']],
     [azure.aksApiAccess, "aks", (p) => { p.apiServerAccessProfile = { authorizedIPRanges: ["0.0.0.0/0"] }; }, ['ManagedCluster "aks": apiServerAccessProfile.authorizedIPRanges contains 0.0.0.0/0; list your networks']],
+    [azure.aksApiAccess, "aks", (p) => { p.apiServerAccessProfile = { authorizedIPRanges: ["0.0.0.0/1", "128.0.0.0/2", "192.0.0.0/2"] }; }, [
+        'ManagedCluster "aks": apiServerAccessProfile.authorizedIPRanges (0.0.0.0/1, 128.0.0.0/2, 192.0.0.0/2) together cover every public address, as 0.0.0.0/0 does; list your networks']],
     [azure.aksNetworkPolicy, "aks", (p) => { p.networkProfile = { networkPolicy: "none" }; }, ['ManagedCluster "aks": networkProfile.networkPolicy is none; set cilium (or azure/calico)']],
     [azure.aksWorkloadIdentity, "aks", (p) => { p.oidcIssuerProfile.enabled = false; delete p.securityProfile; }, [
         'ManagedCluster "aks": oidcIssuerProfile.enabled is not true; enable the OIDC issuer', 'ManagedCluster "aks": securityProfile.workloadIdentity.enabled is not true; enable workload identity']],

@@ -8,7 +8,7 @@ import { type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
 import { type ServiceArgs, checkService, networkPolicySpec, resolveService } from "./planners/service";
 import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 
-export type { EgressRuleArgs, GatewayPeerArgs, ServiceArgs, ServiceCallArgs } from "./planners/service";
+export type { EgressRuleArgs, GatewayPeerArgs, SecretKeyRefArgs, ServiceArgs, ServiceCallArgs } from "./planners/service";
 
 const PLANS = new WeakMap<object, AutoscalingPlan>();
 
@@ -61,7 +61,11 @@ export class Service extends pulumi.ComponentResource {
                             image: s.image,
                             imagePullPolicy: "IfNotPresent",
                             args: s.args && [...s.args],
-                            env: Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
+                            env: [
+                                ...Object.entries(s.env).map(([k, v]) => ({ name: k, value: v })),
+                                // Credentials stay in their Secret: the pod spec only names it.
+                                ...Object.entries(s.secretEnv).map(([k, ref]) => ({ name: k, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
+                            ],
                             ports: port === undefined ? undefined : [{ name: "http", containerPort: port, protocol: "TCP" }],
                             resources: {
                                 requests: { cpu: s.cpu, memory: s.memory },

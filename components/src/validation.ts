@@ -53,6 +53,22 @@ export class Problems {
     }
 }
 
+/** What `int()` and `number()` accept in a string: plain decimals, no hex, no exponent, no "Infinity". */
+const DECIMAL_INTEGER = /^-?\d+$/;
+const DECIMAL_NUMBER = /^-?(\d+(\.\d*)?|\.\d+)$/;
+
+/** The hint for a string JavaScript would read as a number but the reader does not take. */
+function notDecimal(v: unknown): string {
+    return typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) && !DECIMAL_NUMBER.test(v.trim())
+        ? " written in decimal digits (no hex, no exponent)" : "";
+}
+
+/** " from 1 to 10", " 1 or more", " at most 10", or "" when the range is unbounded both ways. */
+function rangeText(min: number, max: number, lower: string, both: string): string {
+    if (min === -Infinity) return max === Infinity ? "" : ` at most ${max}`;
+    return max === Infinity ? ` ${lower}` : ` ${both}`;
+}
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
     typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -113,14 +129,23 @@ export class Reader {
         for (const key of Object.keys(this.value)) {
             if (!allowed.includes(key)) {
                 const hint = suggest(key, allowed);
+                // The value of a misplaced key may be anything, a password included: never print it.
                 this.problems.add(
                     `${this.path}.${key}`,
-                    this.value[key],
+                    undefined,
                     `is not a known key${hint ? ` (did you mean "${hint}"?)` : ""}; allowed: ${allowed.join(", ")}`,
+                    true,
                 );
             }
         }
         return this.value;
+    }
+
+    /** The entries of a map whose keys are data (variable names, labels), each with its cursor. */
+    entries(): [string, Reader][] | undefined {
+        if (!this.present) return undefined;
+        if (!isPlainObject(this.value)) return this.problems.add(this.path, this.value, "must be a map");
+        return Object.keys(this.value).map((k) => [k, this.at(k)]);
     }
 
     array(opts: { min?: number; max?: number } = {}): Reader[] | undefined {
@@ -151,28 +176,47 @@ export class Reader {
         return this.value as T;
     }
 
-    /** An integer in [min, max]. Numeric strings are accepted (CLI `pulumi config set` stores strings). */
+    /**
+     * An integer in [min, max] (a safe integer when unbounded). Strings of decimal digits are
+     * accepted (CLI `pulumi config set` stores strings); hex (`0x10`) and exponent (`1e3`) strings
+     * are not: they are a typo more often than a number.
+     */
     int(opts: { min?: number; max?: number } = {}): number | undefined {
         if (!this.present) return undefined;
         const { min = -Infinity, max = Infinity } = opts;
-        const n = typeof this.value === "string" && /^-?\d+$/.test(this.value.trim()) ? Number(this.value) : this.value;
-        const range =
-            min === -Infinity ? `at most ${max}` : max === Infinity ? `${min} or more` : `from ${min} to ${max}`;
-        if (typeof n !== "number" || !Number.isInteger(n)) return this.problems.add(this.path, this.value, `must be an integer ${range}`);
-        if (n < min || n > max) return this.problems.add(this.path, this.value, `must be an integer ${range}`);
+        const n = typeof this.value === "string" && DECIMAL_INTEGER.test(this.value.trim()) ? Number(this.value) : this.value;
+        const range = rangeText(min, max, `${min} or more`, `from ${min} to ${max}`);
+        if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min || n > max)
+            return this.problems.add(this.path, this.value, `must be an integer${range}${notDecimal(this.value)}`);
         return n;
     }
 
-    /** A number in [min, max] (inclusive unless `exclusiveMin`). */
+    /** A finite number in [min, max] (inclusive unless `exclusiveMin`); strings must be plain decimals. */
     number(opts: { min?: number; max?: number; exclusiveMin?: boolean } = {}): number | undefined {
         if (!this.present) return undefined;
         const { min = -Infinity, max = Infinity, exclusiveMin = false } = opts;
-        const n = typeof this.value === "string" && this.value.trim() !== "" ? Number(this.value) : this.value;
+        const n = typeof this.value === "string" && DECIMAL_NUMBER.test(this.value.trim()) ? Number(this.value) : this.value;
         const lo = exclusiveMin ? `greater than ${min}` : `at least ${min}`;
-        const range = min === -Infinity ? `at most ${max}` : max === Infinity ? lo : `${lo} and at most ${max}`;
-        if (typeof n !== "number" || !Number.isFinite(n)) return this.problems.add(this.path, this.value, `must be a number ${range}`);
-        if ((exclusiveMin ? n <= min : n < min) || n > max) return this.problems.add(this.path, this.value, `must be a number ${range}`);
+        const range = rangeText(min, max, lo, `${lo} and at most ${max}`);
+        if (typeof n !== "number" || !Number.isFinite(n)) return this.problems.add(this.path, this.value, `must be a number${range}${notDecimal(this.value)}`);
+        if ((exclusiveMin ? n <= min : n < min) || n > max) return this.problems.add(this.path, this.value, `must be a number${range}`);
         return n;
+    }
+
+    /**
+     * A Kubernetes quantity, which must be a string. YAML turns `cpu: 0.5` and `memory: 512` into
+     * numbers; they are refused with the quoted form to write instead (for memory a bare number
+     * would mean bytes, almost never what was meant).
+     */
+    quantity(kind: "cpu" | "memory"): string | undefined {
+        if (!this.present) return undefined;
+        if (typeof this.value === "number") {
+            const hint = kind === "cpu"
+                ? `quote it: "${Number.isInteger(this.value) ? this.value : `${Math.round(this.value * 1000)}m`}"`
+                : `quote it with a unit, e.g. "${this.value}Mi" (a bare number is bytes)`;
+            return this.problems.add(this.path, this.value, `must be a quantity string: ${hint}`);
+        }
+        return this.string();
     }
 
     bool(): boolean | undefined {
@@ -182,14 +226,18 @@ export class Reader {
         return this.problems.add(this.path, this.value, "must be true or false");
     }
 
-    /** A map of string to string (labels, annotations, tags). */
-    stringMap(keyPattern?: RegExp, keyWhat?: string): Record<string, string> | undefined {
+    /**
+     * A map of string to string (labels, annotations, tags, environment). With `secretValues`
+     * (environment variables may hold credentials) no value is ever printed.
+     */
+    stringMap(keyPattern?: RegExp, keyWhat?: string, opts: { secretValues?: boolean } = {}): Record<string, string> | undefined {
         if (!this.present) return undefined;
-        if (!isPlainObject(this.value)) return this.problems.add(this.path, this.value, "must be a map of strings");
+        const hide = opts.secretValues ?? false;
+        if (!isPlainObject(this.value)) return this.problems.add(this.path, hide ? undefined : this.value, "must be a map of strings", hide);
         const out: Record<string, string> = {};
         for (const [k, v] of Object.entries(this.value)) {
             if (keyPattern && !keyPattern.test(k)) this.problems.add(`${this.path}.${k}`, k, `key must be ${keyWhat ?? `matching ${keyPattern}`}`);
-            if (typeof v !== "string") this.problems.add(`${this.path}.${k}`, v, "must be a string");
+            if (typeof v !== "string") this.problems.add(`${this.path}.${k}`, hide ? undefined : v, "must be a string", hide);
             else out[k] = v;
         }
         return out;

@@ -1,12 +1,13 @@
 /** AWS policies: EKS control plane and nodes, IAM documents. */
 import { READ_ONLY_ACTION } from "../../components/src/planners/iam";
+import { coversInternet } from "../../components/src/planners/network";
 import { asArray, cloudName, jsonDoc, resourcePolicy } from "./policy";
 
 const EKS = "aws:eks/cluster:Cluster";
 
 export const eksPublicEndpoint = resourcePolicy({
     name: "aws-eks-public-endpoint",
-    description: "An EKS public API endpoint must be restricted to listed CIDRs, never 0.0.0.0/0.",
+    description: "An EKS public API endpoint must be restricted to listed CIDRs, never 0.0.0.0/0 nor blocks that together cover the internet.",
     enforcementLevel: "mandatory",
     types: [EKS],
     check: (r, _c, report) => {
@@ -16,6 +17,8 @@ export const eksPublicEndpoint = resourcePolicy({
         const cidrs: string[] = v.publicAccessCidrs ?? [];
         if (cidrs.length === 0 || cidrs.includes("0.0.0.0/0"))
             report(`${cloudName(r)}: vpcConfig.endpointPublicAccess is on and publicAccessCidrs is ${cidrs.length ? "0.0.0.0/0" : "unset (0.0.0.0/0)"}; set endpointPublicAccess: false or list your networks`);
+        else if (coversInternet(cidrs))
+            report(`${cloudName(r)}: vpcConfig.endpointPublicAccess is on and publicAccessCidrs (${cidrs.join(", ")}) together cover every public address, as 0.0.0.0/0 does; set endpointPublicAccess: false or list your networks`);
     },
 });
 

@@ -1,4 +1,5 @@
 /** Azure policies: AKS. */
+import { coversInternet } from "../../components/src/planners/network";
 import { cloudName, resourcePolicy } from "./policy";
 
 const AKS = "azure-native:containerservice:ManagedCluster";
@@ -27,7 +28,7 @@ export const aksLocalAccounts = resourcePolicy({
 
 export const aksApiAccess = resourcePolicy({
     name: "azure-aks-api-access",
-    description: "The AKS API must be private or limited to authorized IP ranges (never 0.0.0.0/0).",
+    description: "The AKS API must be private or limited to authorized IP ranges (never 0.0.0.0/0, nor ranges that together cover the internet).",
     enforcementLevel: "mandatory",
     types: [AKS],
     check: (r, _c, report) => {
@@ -36,6 +37,8 @@ export const aksApiAccess = resourcePolicy({
         if (p.enablePrivateCluster === true) return;
         if (ranges.length === 0) report(`${cloudName(r)}: apiServerAccessProfile is neither private nor limited to authorizedIPRanges; set one`);
         else if (ranges.includes("0.0.0.0/0")) report(`${cloudName(r)}: apiServerAccessProfile.authorizedIPRanges contains 0.0.0.0/0; list your networks`);
+        else if (coversInternet(ranges))
+            report(`${cloudName(r)}: apiServerAccessProfile.authorizedIPRanges (${ranges.join(", ")}) together cover every public address, as 0.0.0.0/0 does; list your networks`);
     },
 });
 

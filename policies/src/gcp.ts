@@ -1,4 +1,5 @@
 /** GCP policies: GKE clusters and node pools. */
+import { coversInternet } from "../../components/src/planners/network";
 import { cloudName, resourcePolicy } from "./policy";
 
 const GKE = "gcp:container/cluster:Cluster";
@@ -17,14 +18,16 @@ export const gkePrivateNodes = resourcePolicy({
 
 export const gkeMasterAuthorizedNetworks = resourcePolicy({
     name: "gcp-gke-master-authorized-networks",
-    description: "The GKE control plane must only be reachable from authorized networks, never 0.0.0.0/0 or all Google Cloud addresses.",
+    description: "The GKE control plane must only be reachable from authorized networks, never 0.0.0.0/0 (nor blocks that together cover the internet) or all Google Cloud addresses.",
     enforcementLevel: "mandatory",
     types: [GKE],
     check: (r, _c, report) => {
         const m = r.props.masterAuthorizedNetworksConfig;
         if (!m) return report(`${cloudName(r)}: masterAuthorizedNetworksConfig is unset, so any address may reach the API; set it (an empty list means the private endpoint only)`);
-        if ((m.cidrBlocks ?? []).some((b: any) => b.cidrBlock === "0.0.0.0/0"))
-            report(`${cloudName(r)}: masterAuthorizedNetworksConfig.cidrBlocks contains 0.0.0.0/0; list your networks`);
+        const blocks: string[] = (m.cidrBlocks ?? []).map((b: any) => b.cidrBlock).filter((c: unknown): c is string => typeof c === "string");
+        if (blocks.includes("0.0.0.0/0")) report(`${cloudName(r)}: masterAuthorizedNetworksConfig.cidrBlocks contains 0.0.0.0/0; list your networks`);
+        else if (coversInternet(blocks))
+            report(`${cloudName(r)}: masterAuthorizedNetworksConfig.cidrBlocks (${blocks.join(", ")}) together cover every public address, as 0.0.0.0/0 does; list your networks`);
         if (m.gcpPublicCidrsAccessEnabled === true) report(`${cloudName(r)}: masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled is true; set it to false`);
     },
 });

@@ -1,5 +1,6 @@
 /** Kubernetes policies: workload security, network exposure, RBAC, availability. */
-import { imageProblem } from "../../components/src/planners/workload";
+import { coversInternet } from "../../components/src/planners/network";
+import { imageProblem, literalCredentialReason } from "../../components/src/planners/workload";
 import { type Report, type Subject, k8sName, resourcePolicy } from "./policy";
 
 /** Where the pod spec sits in each workload kind. */
@@ -198,7 +199,39 @@ export const noServiceAccountTokenAutomount = resourcePolicy<{ allowedServiceAcc
     },
 });
 
+export const noLiteralCredentials = resourcePolicy({
+    name: "k8s-no-literal-credentials",
+    description: "Environment variables must not carry literal credentials (names with the word PASSWORD, SECRET, TOKEN or API_KEY, or values shaped like AWS keys, private keys or tokens); read them from a Secret (valueFrom.secretKeyRef).",
+    enforcementLevel: "mandatory",
+    types: WORKLOAD_TYPES,
+    check: (r, _c, report) => {
+        for (const { c, path } of containersOf(r)) {
+            (c.env ?? []).forEach((e: any, i: number) => {
+                if (typeof e?.value !== "string") return;
+                const reason = literalCredentialReason(String(e.name ?? ""), e.value);
+                // The value is never repeated: the report would leak what it flags.
+                if (reason) report(`${k8sName(r)}: ${path}.env[${i}] ("${e.name}") has a literal value and ${reason}; move it to a Secret and use valueFrom.secretKeyRef`);
+            });
+        }
+    },
+});
+
 // ---------------------------------------------------------------------------------------------
+
+export const networkPolicyEgressInternet = resourcePolicy({
+    name: "k8s-network-policy-no-internet-egress",
+    description: "NetworkPolicy egress must not open the whole internet: no 0.0.0.0/0 or ::/0, nor ipBlocks that together cover every public address.",
+    enforcementLevel: "mandatory",
+    types: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
+    check: (r, _c, report) => {
+        (r.props.spec?.egress ?? []).forEach((rule: any, i: number) => {
+            const blocks: { cidr: string; except?: string[] }[] = (rule.to ?? []).map((p: any) => p.ipBlock).filter((b: any) => typeof b?.cidr === "string");
+            const cidrs = blocks.map((b) => b.cidr);
+            if (blocks.length > 0 && coversInternet(blocks))
+                report(`${k8sName(r)}: spec.egress[${i}].to ipBlocks (${cidrs.join(", ")}) cover every public address; list the destinations`);
+        });
+    },
+});
 
 export const serviceType = resourcePolicy<{ allowNodePort: boolean; allowLoadBalancer: boolean }>({
     name: "k8s-service-type",

@@ -1,9 +1,10 @@
 /** AccessControl args, their defaults and checks, shared by the config parser and the component. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
-import { type AclRule, type AclSubject, checkAcl } from "./acl";
+import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl } from "./acl";
 import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
+import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "./workload";
 
 export interface AwsGrantArgs {
     /** IAM actions, each named (no wildcards). */
@@ -84,14 +85,88 @@ export function identityBindingKeys(cloud: Cloud): { annotations: readonly strin
     return { annotations: [IDENTITY_ANNOTATION[cloud]], podLabels: cloud === "azure" ? AZURE_IDENTITY_POD_LABELS : {} };
 }
 
-export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems): void {
+/** Name of the ClusterRoleBinding of the break-glass subjects, after the prefix. */
+export const BREAK_GLASS_BINDING = "break-glass-cluster-admin";
+
+/** Logical (and, autonamed, physical) name of the cloud resources of one workload identity. */
+export function identityResourceName(componentName: string, namespace: string, serviceAccount: string): string {
+    return `${componentName}-${namespace}-${serviceAccount}`;
+}
+
+/** Characters Pulumi's autonaming adds to a logical name ("-" and 7 random ones). */
+export const AUTONAME_SUFFIX = 8;
+
+/**
+ * The longest physical name each cloud takes for a workload identity's resources, less what the
+ * component appends: AWS IAM role names are at most 64, Azure federated credentials 120 (the
+ * component adds "-federation"). GCP account IDs are shortened to fit by gsaAccountId.
+ */
+export const IDENTITY_NAME_MAX: Readonly<Partial<Record<Cloud, { max: number; what: string }>>> = {
+    aws: { max: 64 - AUTONAME_SUFFIX, what: "the IAM role name (at most 64 characters, with the 8 Pulumi adds)" },
+    azure: { max: 120 - AUTONAME_SUFFIX - "-federation".length, what: "the federated identity credential name (at most 120 characters, with the 19 the component and Pulumi add)" },
+};
+
+/** Subjects that stand for everyone (or every workload): never bound to anything by the platform. */
+const EVERYONE: Readonly<Record<string, string>> = {
+    "Group:system:authenticated": "every authenticated user and service account",
+    "Group:system:unauthenticated": "every anonymous request",
+    "Group:system:serviceaccounts": "every service account of the cluster",
+    "User:system:anonymous": "every anonymous request",
+};
+
+/** Why a subject of an access rule or of the break-glass list is refused, with the field at fault. */
+function subjectProblem(s: AclSubject): { field: "kind" | "name" | "namespace"; value: unknown; message: string } | undefined {
+    if (!SUBJECT_KINDS.includes(s.kind)) return { field: "kind", value: s.kind, message: `must be one of ${SUBJECT_KINDS.join(", ")}` };
+    if (!s.name || s.name.includes("*")) return { field: "name", value: s.name, message: "must name one subject (no wildcards)" };
+    const everyone = EVERYONE[`${s.kind}:${s.name}`] ?? (s.kind === "Group" && s.name.startsWith("system:serviceaccounts:") ? "every service account of a namespace" : undefined);
+    if (everyone) return { field: "name", value: s.name, message: `must not be ${s.kind} "${s.name}", which is ${everyone}; name the people or the group that need the access` };
+    if (s.kind === "ServiceAccount") {
+        if (!isDnsSubdomain(s.name)) return { field: "name", value: s.name, message: "must be a ServiceAccount name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.')" };
+        if (!s.namespace) return { field: "namespace", value: s.namespace, message: "is required for a ServiceAccount" };
+        if (!DNS_1123_LABEL.test(s.namespace)) return { field: "namespace", value: s.namespace, message: "must be a namespace name (a DNS label)" };
+        return undefined;
+    }
+    if (s.namespace !== undefined) return { field: "namespace", value: s.namespace, message: "is only for ServiceAccounts" };
+    if (s.name.trim() !== s.name || /[\x00-\x1f\x7f]/.test(s.name))
+        return { field: "name", value: s.name, message: "must not start or end with spaces nor contain control characters (the authenticator never sends such a name)" };
+    return undefined;
+}
+
+/**
+ * Checks AccessControl args. `opts.componentName` (the AccessControl's name) lets the names of
+ * the cloud resources of workload identities be checked against the clouds' limits;
+ * `opts.serviceAccountKey` is the key problems of a ServiceAccount are reported on (the
+ * Platform's `service`).
+ */
+export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems, opts: { componentName?: string; serviceAccountKey?: string } = {}): void {
+    const { componentName, serviceAccountKey = "serviceAccount" } = opts;
     checkAcl(args.rules ?? [], `${path}.rules`, problems);
+    const prefix = args.prefix ?? ACCESS_DEFAULTS.prefix;
+    (args.rules ?? []).forEach((r, i) => {
+        r.subjects.forEach((s, j) => {
+            const p = subjectProblem(s);
+            if (p) problems.add(`${path}.rules[${i}].subjects[${j}].${p.field}`, p.value, p.message);
+        });
+        if (r.namespace !== undefined && isSystemNamespace(r.namespace)) problems.add(`${path}.rules[${i}].namespace`, r.namespace, SYSTEM_NAMESPACE_RULE);
+        if (r.namespace === undefined && r.name === BREAK_GLASS_BINDING)
+            problems.add(`${path}.rules[${i}].name`, r.name, `clashes with the break-glass ClusterRoleBinding ${prefix}-${BREAK_GLASS_BINDING}; pick another name`);
+    });
+    (args.breakGlassClusterAdmins ?? []).forEach((s, j) => {
+        const p = subjectProblem(s);
+        if (p) problems.add(`${path}.breakGlassClusterAdmins[${j}].${p.field}`, p.value, p.message);
+    });
     const seen = new Set<string>();
+    const nameLimit = IDENTITY_NAME_MAX[args.cloud];
     (args.workloadIdentities ?? []).forEach((w, i) => {
         const at = `${path}.workloadIdentities[${i}]`;
         const key = `${w.namespace}/${w.serviceAccount}`;
-        if (seen.has(key)) problems.add(`${at}.serviceAccount`, w.serviceAccount, "must be unique among the workload identities");
+        if (seen.has(key)) problems.add(`${at}.${serviceAccountKey}`, w.serviceAccount, "must be unique among the workload identities");
         seen.add(key);
+        if (componentName !== undefined && nameLimit && w[args.cloud as "aws" | "azure"] !== undefined) {
+            const id = identityResourceName(componentName, w.namespace, w.serviceAccount);
+            if (id.length > nameLimit.max)
+                problems.add(`${at}.${serviceAccountKey}`, w.serviceAccount, `makes ${nameLimit.what} too long: "${id}" has ${id.length} characters, at most ${nameLimit.max} fit; use a shorter name`);
+        }
         for (const c of ["aws", "gcp", "azure"] as const)
             if (w[c] !== undefined && c !== args.cloud) problems.add(`${at}.${c}`, w[c], `is only allowed when the cloud is "${c}" (the cloud is "${args.cloud}")`);
         const grant = args.cloud === "local" ? undefined : w[args.cloud];
@@ -102,14 +177,25 @@ export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: 
             if (w.aws.resources.length === 0) problems.add(`${at}.aws.resources`, w.aws.resources, "must list at least one resource ARN");
             for (const p of awsGrantProblems(w.aws.actions, w.aws.resources)) problems.add(`${at}.aws.${p.field}[${p.index}]`, p.value, p.message);
         }
+        // The component names each GCP binding after the role's last segment: two roles with the same one would clash.
+        const gcpIds = new Map<string, number>();
         w.gcp?.roles.forEach((r, j) => {
+            const id = r.split("/").pop()!;
             if (!/^(roles|projects\/[^/]+\/roles)\/[A-Za-z0-9_.]+$/.test(r)) problems.add(`${at}.gcp.roles[${j}]`, r, "must be a role such as roles/storage.objectViewer");
             else if ((GCP_FORBIDDEN_ROLES as readonly string[]).includes(r)) problems.add(`${at}.gcp.roles[${j}]`, r, "is far broader than a workload needs; grant a predefined or custom role");
+            else if (gcpIds.has(id)) problems.add(`${at}.gcp.roles[${j}]`, r, `repeats the role ID ${id} of ${at}.gcp.roles[${gcpIds.get(id)}]; grant each role once`);
+            else gcpIds.set(id, j);
         });
+        const azureGrants = new Map<string, number>();
         w.azure?.roles.forEach((r, j) => {
             if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(r.roleDefinitionId)) problems.add(`${at}.azure.roles[${j}].roleDefinitionId`, r.roleDefinitionId, "must be a role definition GUID");
             else if ((AZURE_FORBIDDEN_ROLES as readonly string[]).includes(r.roleDefinitionId.toLowerCase())) problems.add(`${at}.azure.roles[${j}].roleDefinitionId`, r.roleDefinitionId, "is Owner, Contributor or User Access Administrator; grant a narrower role");
-            if (!r.scope.startsWith("/subscriptions/")) problems.add(`${at}.azure.roles[${j}].scope`, r.scope, "must be an Azure resource ID (/subscriptions/…)");
+            if (!/^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(\/.*[^/])?$/i.test(r.scope))
+                problems.add(`${at}.azure.roles[${j}].scope`, r.scope, "must be an Azure resource ID (/subscriptions/<GUID>/…)");
+            // Azure refuses a second assignment of the same role to the same principal at the same scope.
+            const grant = `${r.roleDefinitionId.toLowerCase()} ${r.scope.toLowerCase()}`;
+            if (azureGrants.has(grant)) problems.add(`${at}.azure.roles[${j}]`, r, `repeats ${at}.azure.roles[${azureGrants.get(grant)}] (the same role at the same scope); grant it once`);
+            else azureGrants.set(grant, j);
         });
     });
 }

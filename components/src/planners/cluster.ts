@@ -4,6 +4,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
+import { AWS_ROLE_ARN, AWS_SUBNET_ID, AZURE_RESOURCE_GROUP, checkTags, machineTypeProblem } from "./cloudFields";
+import { coversInternet } from "./network";
+import { labelKeyProblem, labelValueProblem } from "./workload";
 
 /** Where the cluster runs. `local` creates no cluster: it targets a kubeconfig or renders manifests. */
 export const Cloud = { Aws: "aws", Gcp: "gcp", Azure: "azure", Local: "local" } as const;
@@ -148,7 +151,20 @@ export const DEFAULT_MACHINE_TYPE = CLUSTER_DEFAULTS.machineType;
 /** The taint AKS documents for a System pool reserved for critical add-ons. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
-export const KUBERNETES_VERSION = /^1\.(2[89]|3\d)$/;
+/**
+ * The Kubernetes minor versions the platform supports: older ones leave the managed services'
+ * standard support, newer ones are untested (the HPA plans and the cluster tier know these).
+ * The one place the window is written; move it with the clouds' release calendars.
+ */
+export const SUPPORTED_KUBERNETES_MINORS = { min: 33, max: 35 } as const;
+export const KUBERNETES_VERSION_RULE =
+    `must be a supported minor version from "1.${SUPPORTED_KUBERNETES_MINORS.min}" to "1.${SUPPORTED_KUBERNETES_MINORS.max}", e.g. "${CLUSTER_DEFAULTS.kubernetesVersion}"`;
+
+export function isSupportedKubernetesVersion(v: string): boolean {
+    const m = /^1\.(\d{1,3})$/.exec(v);
+    return m !== null && Number(m[1]) >= SUPPORTED_KUBERNETES_MINORS.min && Number(m[1]) <= SUPPORTED_KUBERNETES_MINORS.max;
+}
+
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
 export interface NodePoolPlan {
@@ -242,8 +258,8 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     if (!CLUSTER_NAME.test(clusterName))
         problems.add(`${path}.clusterName`, clusterName, "must be 2 to 40 lowercase letters, digits or '-', starting with a letter");
     const kubernetesVersion = args.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
-    if (!KUBERNETES_VERSION.test(kubernetesVersion))
-        problems.add(`${path}.kubernetesVersion`, kubernetesVersion, 'must be a supported minor version from "1.28" to "1.39", e.g. "1.35"');
+    if (!isSupportedKubernetesVersion(kubernetesVersion)) problems.add(`${path}.kubernetesVersion`, kubernetesVersion, KUBERNETES_VERSION_RULE);
+    checkTags(cloud, args.tags ?? {}, `${path}.tags`, problems);
 
     for (const other of ["aws", "gcp", "azure", "local"] as const) {
         if (other !== cloud && args[other] !== undefined)
@@ -271,6 +287,14 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
         const spot = p.spot ?? false;
         if (system && spot) problems.add(`${at}.spot`, spot, "must be false: the first pool hosts system workloads and may not be evicted");
         if (system && p.minNodes < 1) problems.add(`${at}.minNodes`, p.minNodes, "must be at least 1 for the first (system) pool");
+        if (p.machineType !== undefined) {
+            const problem = machineTypeProblem(cloud, p.machineType);
+            if (problem) problems.add(`${at}.machineType`, p.machineType, problem);
+        }
+        for (const [k, v] of Object.entries(p.labels ?? {})) {
+            const problem = labelKeyProblem(k) ?? labelValueProblem(v);
+            if (problem) problems.add(`${at}.labels["${k}"]`, labelKeyProblem(k) ? k : v, problem);
+        }
         const diskSizeGb = p.diskSizeGb ?? CLUSTER_DEFAULTS.diskSizeGb;
         if (!Number.isInteger(diskSizeGb) || diskSizeGb < 20 || diskSizeGb > 2048)
             problems.add(`${at}.diskSizeGb`, diskSizeGb, "must be an integer from 20 to 2048");
@@ -293,9 +317,13 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
         const at = `${path}.apiAccess.authorizedNetworks[${i}]`;
         const c = parseCidr(n);
         if (!c || formatCidr(c) !== n) problems.add(at, n, "must be an IPv4 CIDR block with no host bits set, such as 203.0.113.0/24");
-        else if (c.prefix === 0 && !args.apiAccess?.allowAnyAddress)
+        else if (coversInternet([n]) && !args.apiAccess?.allowAnyAddress)
             problems.add(at, n, "opens the Kubernetes API to the whole internet; list your networks, or set apiAccess.allowAnyAddress: true to insist");
     });
+    // 0.0.0.0/1 + 128.0.0.0/1 is as open as 0.0.0.0/0.
+    if (!authorizedNetworks.some((n) => coversInternet([n])) && coversInternet(authorizedNetworks) && !args.apiAccess?.allowAnyAddress)
+        problems.add(`${path}.apiAccess.authorizedNetworks`, authorizedNetworks,
+            "together cover every public address, which opens the Kubernetes API to the whole internet as 0.0.0.0/0 does; list your networks, or set apiAccess.allowAnyAddress: true to insist");
     if (!privateEndpoint && authorizedNetworks.length === 0 && cloud !== "local")
         problems.add(`${path}.apiAccess`, args.apiAccess, "must keep privateEndpoint or list authorizedNetworks: otherwise the API is unreachable");
 
@@ -321,10 +349,9 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             if (azs !== 2 && azs !== 3) problems.add(`${path}.aws.availabilityZoneCount`, azs, "must be 2 or 3");
             if (a.subnetIds !== undefined && a.subnetIds.length < 2)
                 problems.add(`${path}.aws.subnetIds`, a.subnetIds, "must list at least two private subnets (EKS needs two availability zones)");
-            (a.adminRoleArns ?? []).forEach((arn, i) => {
-                if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(arn))
-                    problems.add(`${path}.aws.adminRoleArns[${i}]`, arn, "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)");
-            });
+            checkUnique(a.subnetIds ?? [], `${path}.aws.subnetIds`, "subnet", problems, (id) => (AWS_SUBNET_ID.test(id) ? undefined : "must be a subnet ID: subnet- and 8 or 17 hexadecimal digits"));
+            checkUnique(a.adminRoleArns ?? [], `${path}.aws.adminRoleArns`, "role", problems,
+                (arn) => (AWS_ROLE_ARN.test(arn) ? undefined : "must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name of at most 64>)"));
             return {
                 ...plan,
                 aws: {
@@ -371,10 +398,10 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                 problems.add(`${path}.azure.keyVaultKeyId`, z.keyVaultKeyId, "must be a versioned Key Vault key ID (https://<vault>.vault.azure.net/keys/<name>/<version>)");
             if ((z.keyVaultKeyId === undefined) !== (z.keyVaultResourceId === undefined))
                 problems.add(`${path}.azure.keyVaultResourceId`, z.keyVaultResourceId, "must be set together with keyVaultKeyId (both or neither)");
-            (z.adminGroupObjectIds ?? []).forEach((id, i) => {
-                if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-                    problems.add(`${path}.azure.adminGroupObjectIds[${i}]`, id, "must be an Entra ID object ID (a GUID)");
-            });
+            checkUnique(z.adminGroupObjectIds ?? [], `${path}.azure.adminGroupObjectIds`, "group", problems,
+                (id) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? undefined : "must be an Entra ID object ID (a GUID)"), (id) => id.toLowerCase());
+            if (z.resourceGroupName !== undefined && !AZURE_RESOURCE_GROUP.test(z.resourceGroupName))
+                problems.add(`${path}.azure.resourceGroupName`, z.resourceGroupName, "must be a resource group name: 1 to 90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'");
             return {
                 ...plan,
                 azure: {
@@ -399,6 +426,19 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             return plan;
         }
     }
+}
+
+/** Each item valid (`problem` says why not) and listed once (after `normalize`: case-insensitive IDs). */
+function checkUnique(items: readonly string[], path: string, what: string, problems: Problems, problem: (item: string) => string | undefined, normalize = (s: string) => s): void {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+        const p = problem(item);
+        if (p) return problems.add(`${path}[${i}]`, item, p);
+        const first = seen.get(normalize(item));
+        if (first !== undefined) return problems.add(`${path}[${i}]`, item, `repeats the ${what} of ${path}[${first}]`);
+        seen.set(normalize(item), i);
+        return undefined;
+    });
 }
 
 /**

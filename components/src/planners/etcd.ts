@@ -4,7 +4,9 @@
  * writes with f + 1 down. Every size-dependent number of the EtcdQuorum comes from here.
  */
 import { Problems } from "../validation";
-import { CPU_QUANTITY, DNS_1035, MEMORY_QUANTITY } from "./workload";
+import {
+    CPU_QUANTITY, CRONJOB_NAME_MAX, DNS_1035, MEMORY_QUANTITY, objectNameRule, STATEFULSET_NAME_MAX, cronScheduleProblem, isDnsSubdomain, positiveQuantity,
+} from "./workload";
 
 /** The etcd release the manifests pin (3.6 line). Keep in step with toolchain.versions ETCD_VERSION. */
 export const ETCD_VERSION = "v3.6.16";
@@ -24,8 +26,27 @@ export const BACKUP_DIR = "/backups";
 export const SNAPSHOT_FILE = /^snapshot-[0-9]{8}T[0-9]{6}Z\.db$/;
 /** The image the snapshot job renames and prunes with: the etcd image has no shell. */
 export const SNAPSHOT_SHELL_IMAGE = "docker.io/library/busybox:1.37.0";
-/** Longest name: the CronJob `<name>-snapshot` may have 52 characters (its Jobs add 11). */
-export const ETCD_NAME_MAX = 43;
+/**
+ * The names of the Kubernetes objects of an etcd named `name`, by kind (what a service of the
+ * same namespace must not also be called).
+ */
+export function etcdObjectNames(name: string) {
+    return {
+        statefulSet: name,
+        services: [name, `${name}-peer`],
+        networkPolicies: [name, `${name}-clients`],
+        serviceAccount: name,
+        podDisruptionBudget: name,
+        cronJob: `${name}-snapshot`,
+    };
+}
+
+/**
+ * Longest name: every derived child must fit its kind's limit — the CronJob `<name>-snapshot`
+ * (52), the StatefulSet (52, for its controller-revision-hash label) and the `<name>-peer`
+ * Service (a 63-character DNS label). The CronJob is the tightest: 43.
+ */
+export const ETCD_NAME_MAX = Math.min(CRONJOB_NAME_MAX - "-snapshot".length, STATEFULSET_NAME_MAX, 63 - "-peer".length);
 
 export interface EtcdArgs {
     /** Name of the StatefulSet, its Services, Secrets and snapshot CronJob: a DNS-1035 label of at most 43 characters. @default - the component name */
@@ -115,16 +136,23 @@ export function checkEtcd(name: string, a: EtcdArgs, path: string, problems: Pro
         problems.add(`${path}.members`, n, "must be an odd number from 3 to 7 (2f+1 members tolerate f failures)");
     else if (n === 1 && !a.allowSingleMember)
         problems.add(`${path}.members`, n, "must be 3 to 7; a single member has no fault tolerance (set allowSingleMember: true for development)");
-    if (a.storageSize !== undefined && !MEMORY_QUANTITY.test(a.storageSize)) problems.add(`${path}.storageSize`, a.storageSize, 'must be a size such as "10Gi"');
+    if (a.storageSize !== undefined && (!MEMORY_QUANTITY.test(a.storageSize) || !positiveQuantity(a.storageSize)))
+        problems.add(`${path}.storageSize`, a.storageSize, 'must be a size above zero such as "10Gi"');
+    if (a.storageClassName !== undefined && !isDnsSubdomain(a.storageClassName))
+        problems.add(`${path}.storageClassName`, a.storageClassName, objectNameRule("StorageClass"));
     const q = a.quotaBackendBytes;
     if (q !== undefined && (!Number.isInteger(q) || q < 2 ** 30 || q > 8 * 2 ** 30))
         problems.add(`${path}.quotaBackendBytes`, q, "must be an integer number of bytes from 1 GiB to 8 GiB");
     if (a.autoCompactionRetention !== undefined && !/^[0-9]+(m|h)$/.test(a.autoCompactionRetention))
         problems.add(`${path}.autoCompactionRetention`, a.autoCompactionRetention, 'must be a duration in minutes or hours such as "30m" or "1h"');
-    if (a.snapshotSchedule !== undefined && a.snapshotSchedule.trim().split(/\s+/).length !== 5)
-        problems.add(`${path}.snapshotSchedule`, a.snapshotSchedule, 'must be a cron schedule of five fields such as "0 */6 * * *"');
+    if (a.snapshotSchedule !== undefined) {
+        const problem = cronScheduleProblem(a.snapshotSchedule);
+        if (problem) problems.add(`${path}.snapshotSchedule`, a.snapshotSchedule, problem);
+    }
     if (a.cpu !== undefined && !CPU_QUANTITY.test(a.cpu)) problems.add(`${path}.cpu`, a.cpu, 'must be a CPU quantity such as "500m"');
+    else if (a.cpu !== undefined && !positiveQuantity(a.cpu)) problems.add(`${path}.cpu`, a.cpu, "must be greater than 0");
     if (a.memory !== undefined && !MEMORY_QUANTITY.test(a.memory)) problems.add(`${path}.memory`, a.memory, 'must be a memory quantity such as "1Gi"');
+    else if (a.memory !== undefined && !positiveQuantity(a.memory)) problems.add(`${path}.memory`, a.memory, "must be greater than 0");
     // A closed set: anything else used to fall through to cert-manager.
     if (a.certificates !== undefined && !ETCD_CERTIFICATES.includes(a.certificates))
         problems.add(`${path}.certificates`, a.certificates, `must be one of ${ETCD_CERTIFICATES.map((c) => `"${c}"`).join(", ")}`);

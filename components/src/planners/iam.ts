@@ -68,18 +68,33 @@ export const GKE_NODE_ROLES = [
 /** Read-only AWS actions: only these may be granted on resource "*". */
 export const READ_ONLY_ACTION = /^[a-z0-9-]+:(Get|List|Describe|BatchGet|Head|Lookup|Search|Select|Query|Scan|View)[A-Za-z0-9]*$/;
 const AWS_ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+/** arn:<partition>:<service>:<region>:<account>:<resource>; region and account may be empty (S3), the account may be "aws" (managed policies). */
+export const AWS_ARN = /^arn:aws(-cn|-us-gov|-iso|-iso-b)?:[a-z0-9-]+:[a-z0-9-]*:(\d{12}|aws)?:\S+$/;
 
-/** Why a workload's AWS grant is not least-privilege, or [] when it is. */
+/** Why a workload's AWS grant is not least-privilege (or repeats itself), or [] when it is. */
 export function awsGrantProblems(actions: readonly string[], resources: readonly string[]): { field: "actions" | "resources"; index: number; value: string; message: string }[] {
     const out: { field: "actions" | "resources"; index: number; value: string; message: string }[] = [];
+    // IAM action names are case-insensitive; ARNs are not.
+    const repeat = (field: "actions" | "resources", list: readonly string[], i: number, key = (x: string) => x) => {
+        const first = list.findIndex((x) => key(x) === key(list[i]));
+        return first < i ? { field, index: i, value: list[i], message: `repeats ${field}[${first}]; list it once` } : undefined;
+    };
     actions.forEach((a, i) => {
         if (a === "*" || a.endsWith(":*") || a.includes("*")) out.push({ field: "actions", index: i, value: a, message: "must name one action (no wildcards), e.g. s3:GetObject" });
         else if (!AWS_ACTION.test(a)) out.push({ field: "actions", index: i, value: a, message: "must be an IAM action such as s3:GetObject" });
+        else {
+            const r = repeat("actions", actions, i, (x) => x.toLowerCase());
+            if (r) out.push(r);
+        }
     });
     resources.forEach((r, i) => {
         if (r === "*" && actions.some((a) => !READ_ONLY_ACTION.test(a)))
             out.push({ field: "resources", index: i, value: r, message: 'must be an ARN: "*" is only allowed when every action is read-only' });
-        else if (r !== "*" && !r.startsWith("arn:")) out.push({ field: "resources", index: i, value: r, message: "must be an ARN (arn:aws:…)" });
+        else if (r !== "*" && !AWS_ARN.test(r)) out.push({ field: "resources", index: i, value: r, message: "must be an ARN (arn:aws:<service>:<region>:<account>:<resource>)" });
+        else {
+            const d = repeat("resources", resources, i);
+            if (d) out.push(d);
+        }
     });
     return out;
 }

@@ -4,10 +4,11 @@ import { Problems } from "../validation";
 import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
 import type { AclRule, AclSubject } from "./acl";
 import type { Cloud, KubernetesClusterArgs } from "./cluster";
-import { type EtcdQuorumArgs, checkEtcd } from "./etcd";
+import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames } from "./etcd";
+import { hostnameProblem } from "./gateway";
 import { type WeightedRouteArgs, checkRoute } from "./route";
 import { type ServiceArgs, type ServiceCallArgs, checkService } from "./service";
-import { DNS_1035 } from "./workload";
+import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, objectNameRule, isSystemNamespace } from "./workload";
 
 /** Which gateway implementation serves the platform's Gateway. */
 export const GatewayController = { Envoy: "envoy", Gke: "gke", None: "none" } as const;
@@ -24,6 +25,10 @@ export interface GatewayControllerPlan {
 /** GKE's managed load balancers reach pods from Google's front-end and health-check ranges. */
 export const GOOGLE_LB_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;
 export const ENVOY_NAMESPACE = "envoy-gateway-system";
+/** Namespace the cert-manager release is installed into (it creates it). */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+/** Name of the platform's default-deny NetworkPolicy in the workloads' namespace. */
+export const DEFAULT_DENY_POLICY = "default-deny";
 
 export function defaultGatewayController(cloud: Cloud): GatewayController {
     return cloud === "gcp" ? "gke" : "envoy";
@@ -148,6 +153,13 @@ export interface PlatformArgs {
     legacyChildAliases?: boolean;
 }
 
+/**
+ * The largest platform the program is known to render in reasonable time: a mock run of the
+ * program at these counts (bench/configs.ts services, one route of two backends each) took
+ * 1m42s on 2 busy cores; 2000 services and 500 routes took over 2 minutes.
+ */
+export const PLATFORM_LIMITS = { services: 1500, routes: 300 } as const;
+
 /** Every fixed default of {@link PlatformArgs}; the check, the component and the docs read these. */
 export const PLATFORM_DEFAULTS = {
     namespace: "apps",
@@ -189,16 +201,74 @@ export function planPlatformServices(args: Pick<PlatformArgs, "cluster" | "servi
     }));
 }
 
+/** The workloads' and the gateway's namespaces: valid, not the cluster's own, not shared with each other or an add-on. */
+function checkNamespaces(args: PlatformArgs, at: (key: string) => string, problems: Problems): void {
+    const d = PLATFORM_DEFAULTS;
+    const controller = args.addons?.gatewayController ?? defaultGatewayController(args.cluster.cloud);
+    const addons = new Map<string, string>();
+    if (controller === "envoy") addons.set(ENVOY_NAMESPACE, "the Envoy Gateway add-on");
+    if (args.addons?.certManager) addons.set(CERT_MANAGER_NAMESPACE, "the cert-manager add-on");
+    const check = (key: string, ns: string | undefined) => {
+        if (ns === undefined) return;
+        if (!DNS_1123_LABEL.test(ns)) problems.add(key, ns, "must be a DNS label (lowercase letters, digits, '-'; at most 63)");
+        else if (isSystemNamespace(ns)) problems.add(key, ns, SYSTEM_NAMESPACE_RULE);
+        else if (addons.has(ns)) problems.add(key, ns, `is the namespace of ${addons.get(ns)}, which creates it; use another`);
+    };
+    check(at("namespace"), args.namespace);
+    check(`${at("gateway")}.namespace`, args.gateway?.namespace);
+    const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
+    if ((args.routes ?? []).length > 0 && gatewayNamespace === (args.namespace ?? d.namespace))
+        problems.add(args.gateway?.namespace !== undefined ? `${at("gateway")}.namespace` : at("namespace"), gatewayNamespace,
+            `must differ from the ${args.gateway?.namespace !== undefined ? "workloads'" : "gateway's"} namespace: the platform creates each of the two`);
+}
+
+/** `gateway.*`: every field is the name of something the API server checks. */
+function checkGatewayFields(args: PlatformArgs, at: (key: string) => string, problems: Problems): void {
+    const gw = args.gateway ?? {};
+    const path = at("gateway");
+    if (gw.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
+        problems.add(`${path}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
+    else if (gw.certManagerClusterIssuer !== undefined && !isDnsSubdomain(gw.certManagerClusterIssuer))
+        problems.add(`${path}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, objectNameRule("ClusterIssuer"));
+    if (gw.className !== undefined && !isDnsSubdomain(gw.className))
+        problems.add(`${path}.className`, gw.className, objectNameRule("GatewayClass"));
+    if (gw.tlsSecretName !== undefined && !isDnsSubdomain(gw.tlsSecretName))
+        problems.add(`${path}.tlsSecretName`, gw.tlsSecretName, objectNameRule("Secret"));
+    if (gw.hostname !== undefined) {
+        const problem = hostnameProblem(gw.hostname);
+        if (problem) problems.add(`${path}.hostname`, gw.hostname, problem);
+    }
+}
+
 /**
  * Checks the parts of a platform against each other. `at(key)` maps an args key to the path
- * reported (`paas:services` for stack config, `args.services` for the component).
+ * reported (`paas:services` for stack config, `args.services` for the component); `name` is the
+ * Platform's (its children's cloud names are checked against the clouds' limits when given).
  */
-export function checkPlatform(args: PlatformArgs, at: (key: string) => string, problems = new Problems()): Problems {
+export function checkPlatform(args: PlatformArgs, at: (key: string) => string, problems = new Problems(), name?: string): Problems {
     const services = args.services ?? [];
+    const d = PLATFORM_DEFAULTS;
+    const appNamespace = args.namespace ?? d.namespace;
+    const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
+    const hasGateway = (args.routes ?? []).length > 0;
+    checkNamespaces(args, at, problems);
+    for (const k of ["services", "routes"] as const) {
+        const n = (args[k] ?? []).length;
+        if (n > PLATFORM_LIMITS[k]) problems.add(at(k), n, `must list at most ${PLATFORM_LIMITS[k]} ${k} (the largest platform measured to render in reasonable time)`);
+    }
+    // Names the platform gives objects of the kinds every service has, in the services' namespace.
+    const etcdName = args.etcd ? args.etcd.name ?? d.etcdName : undefined;
+    const taken = new Map<string, string>([[DEFAULT_DENY_POLICY, "the platform's default-deny NetworkPolicy"]]);
+    if (etcdName !== undefined) {
+        const e = etcdObjectNames(etcdName);
+        for (const n of new Set([e.statefulSet, ...e.services, ...e.networkPolicies, e.serviceAccount, e.podDisruptionBudget]))
+            taken.set(n, `an object of the etcd quorum ${etcdName}`);
+    }
     const byName = new Map<string, (typeof services)[number]>();
     services.forEach((s, i) => {
         const path = `${at("services")}[${i}]`;
         if (byName.has(s.name)) problems.add(`${path}.name`, s.name, "must be unique among the services");
+        else if (taken.has(s.name)) problems.add(`${path}.name`, s.name, `clashes with ${taken.get(s.name)}, which has the same name; pick another name`);
         byName.set(s.name, s);
         checkService(s.name, { ...s, calls: [] }, path, problems);
     });
@@ -225,17 +295,12 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
                 problems.add(`${at("services")}[${k}].exposeToGateway`, false, `must not be false: ${path}.backends[${j}] sends gateway traffic to ${b.service}`);
             }
         });
-        checkRoute(r.name, { ...r, backends: r.backends.map((b) => ({ ...b, port: 1 })) }, path, problems);
+        const listener = args.gateway?.hostname !== undefined && hostnameProblem(args.gateway.hostname) === undefined ? args.gateway.hostname : undefined;
+        checkRoute(r.name, { ...r, backends: r.backends.map((b) => ({ ...b, port: 1 })) }, path, problems, listener);
     });
-    const gw = args.gateway ?? {};
-    if (gw.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
-        problems.add(`${at("gateway")}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
-    if (gw.namespace !== undefined && !DNS_1035.test(gw.namespace)) problems.add(`${at("gateway")}.namespace`, gw.namespace, "must be a DNS label");
-    if (args.etcd) {
-        const etcdName = args.etcd.name ?? PLATFORM_DEFAULTS.etcdName;
+    checkGatewayFields(args, at, problems);
+    if (args.etcd && etcdName !== undefined) {
         checkEtcd(etcdName, args.etcd, at("etcd"), problems);
-        if (byName.has(etcdName) || byName.has(`${etcdName}-peer`))
-            problems.add(`${at("etcd")}.name`, etcdName, `clashes with a service of ${at("services")}; pick another name`);
         if (args.etcd.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
             problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
     }
@@ -245,9 +310,16 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
             cloud: args.cluster.cloud,
             rules: args.access.rules,
             breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
-            workloadIdentities: identities.map(({ service, ...g }) => ({ ...g, namespace: "x", serviceAccount: service })),
+            workloadIdentities: identities.map(({ service, ...g }) => ({ ...g, namespace: appNamespace, serviceAccount: service })),
         };
-        checkAccess(access, at("access"), problems);
+        checkAccess(access, at("access"), problems, { componentName: name === undefined ? undefined : `${name}-access`, serviceAccountKey: "service" });
+        // A Role needs its namespace to exist: only the platform's own are known to.
+        const created = hasGateway ? [appNamespace, gatewayNamespace] : [appNamespace];
+        (args.access.rules ?? []).forEach((r, i) => {
+            if (r.namespace !== undefined && !isSystemNamespace(r.namespace) && !created.includes(r.namespace))
+                problems.add(`${at("access")}.rules[${i}].namespace`, r.namespace,
+                    `must be a namespace the platform creates (${created.join(", ")}): a Role elsewhere fails at deployment unless that namespace already exists, which the platform cannot know; omit it for a cluster-wide rule`);
+        });
         const keys = identityBindingKeys(args.cluster.cloud);
         identities.forEach((w, j) => {
             const target = byName.get(w.service);

@@ -1,9 +1,13 @@
 /** Service args, their defaults, checks and the pure parts of the workload (NetworkPolicy). Pure. */
 import type * as pulumi from "@pulumi/pulumi";
-import { Problems, formatCidr, parseCidr } from "../validation";
+import { Problems } from "../validation";
 import { AUTOSCALING_DEFAULTS, type AutoscalingArgs, resolveAutoscaling } from "./autoscaling";
-import { CLUSTER_DEFAULTS } from "./cluster";
-import { CPU_QUANTITY, DNS_1035, DNS_EGRESS, MEMORY_QUANTITY, imageProblem, quantityValue, selectorLabels, workloadLabels } from "./workload";
+import { CLUSTER_DEFAULTS, KUBERNETES_VERSION_RULE, isSupportedKubernetesVersion } from "./cluster";
+import { coversInternet, metadataAddressIn, parseIpBlock } from "./network";
+import {
+    CPU_QUANTITY, DNS_1035, DNS_EGRESS, ENV_NAME, MEMORY_QUANTITY, imageProblem, isDnsSubdomain, objectNameRule, labelKeyProblem, labelValueProblem,
+    literalCredentialReason, positiveQuantity, quantityValue, selectorLabels, workloadLabels,
+} from "./workload";
 
 /** Where traffic from the gateway's data plane comes from. */
 export interface GatewayPeerArgs {
@@ -21,10 +25,23 @@ export interface ServiceCallArgs {
 }
 
 export interface EgressRuleArgs {
-    /** Destination CIDR outside the cluster. */
+    /** Destination CIDR outside the cluster (IPv4 or IPv6). */
     cidr: string;
     /** Destination TCP port. */
     port: number;
+    /**
+     * Let this rule reach a cloud metadata endpoint (169.254.169.254, fd00:ec2::254), which hands
+     * out the node's cloud credentials to whoever asks. Refused unless set. @default false
+     */
+    allowCloudMetadata?: boolean;
+}
+
+/** An environment variable read from a key of a Kubernetes Secret in the service's namespace. */
+export interface SecretKeyRefArgs {
+    /** Name of the Secret. */
+    name: string;
+    /** Key inside the Secret. */
+    key: string;
 }
 
 export interface ServiceArgs {
@@ -46,8 +63,10 @@ export interface ServiceArgs {
     cpuLimit?: string;
     /** Memory limit. @default - the memory request (no overcommit of memory) */
     memoryLimit?: string;
-    /** Environment variables. @default {} */
+    /** Environment variables with literal values (never credentials: see `secretEnv`). @default {} */
     env?: Record<string, string>;
+    /** Environment variables read from Kubernetes Secrets (`valueFrom.secretKeyRef`); the Secrets must exist in the namespace. @default {} */
+    secretEnv?: Record<string, SecretKeyRefArgs>;
     /** Container arguments. @default - the image's */
     args?: string[];
     /** UID (and GID) the container runs as. @default 65532 */
@@ -98,6 +117,7 @@ export interface ResolvedService {
     readonly cpuLimit: string;
     readonly memoryLimit: string;
     readonly env: Readonly<Record<string, string>>;
+    readonly secretEnv: Readonly<Record<string, SecretKeyRefArgs>>;
     readonly args?: readonly string[];
     readonly runAsUser: number;
     readonly automountServiceAccountToken: boolean;
@@ -124,6 +144,7 @@ export function resolveService(componentName: string, a: Omit<ServiceArgs, "name
         cpuLimit: a.cpuLimit ?? d.cpuLimit,
         memoryLimit: a.memoryLimit ?? memory,
         env: { ...(a.env ?? {}) },
+        secretEnv: { ...(a.secretEnv ?? {}) },
         args: a.args,
         runAsUser: a.runAsUser ?? d.runAsUser,
         automountServiceAccountToken: a.automountServiceAccountToken ?? d.automountServiceAccountToken,
@@ -155,9 +176,12 @@ export function checkAutoscaling(args: AutoscalingArgs | undefined, path: string
     if (!Number.isInteger(pct) || pct < 1 || pct > 100) problems.add(`${path}.scaleDownPercentPerMinute`, pct, "must be an integer percent from 1 to 100");
 }
 
+const SECRET_KEY = /^[-._a-zA-Z0-9]{1,253}$/;
+
 /**
  * Checks Service args. `name` is the component name; the Kubernetes name is `args.name` when
- * given (the Platform passes the service's own name there).
+ * given (the Platform passes the service's own name there). Problems are reported on the key
+ * the caller wrote: a default that conflicts with a given value is the given value's problem.
  */
 export function checkService(name: string, args: Omit<ServiceArgs, "namespace" | "serviceAccountAnnotations">, path: string, problems = new Problems()): Problems {
     const s = resolveService(name, args);
@@ -166,31 +190,94 @@ export function checkService(name: string, args: Omit<ServiceArgs, "namespace" |
     if (image) problems.add(`${path}.image`, s.image, image);
     if (s.port !== undefined && (!Number.isInteger(s.port) || s.port < 1024 || s.port > 65535))
         problems.add(`${path}.port`, s.port, "must be an integer from 1024 to 65535 (non-root containers cannot bind below 1024)");
-    if (!CPU_QUANTITY.test(s.cpu)) problems.add(`${path}.cpu`, s.cpu, 'must be a CPU quantity such as "250m" or "1"');
-    if (!CPU_QUANTITY.test(s.cpuLimit)) problems.add(`${path}.cpuLimit`, s.cpuLimit, 'must be a CPU quantity such as "500m" or "2"');
-    else if (CPU_QUANTITY.test(s.cpu) && quantityValue(s.cpuLimit) < quantityValue(s.cpu)) problems.add(`${path}.cpuLimit`, s.cpuLimit, `must be >= cpu (${s.cpu})`);
-    if (!MEMORY_QUANTITY.test(s.memory)) problems.add(`${path}.memory`, s.memory, 'must be a memory quantity such as "256Mi" or "1Gi"');
-    if (!MEMORY_QUANTITY.test(s.memoryLimit)) problems.add(`${path}.memoryLimit`, s.memoryLimit, 'must be a memory quantity such as "512Mi"');
-    else if (MEMORY_QUANTITY.test(s.memory) && quantityValue(s.memoryLimit) < quantityValue(s.memory)) problems.add(`${path}.memoryLimit`, s.memoryLimit, `must be >= memory (${s.memory})`);
+    checkResources(args, s, path, problems);
     if (!Number.isInteger(s.runAsUser) || s.runAsUser < 1 || s.runAsUser > 2147483647) problems.add(`${path}.runAsUser`, s.runAsUser, "must be a non-root UID from 1 to 2147483647");
     if (args.healthPath !== undefined && !args.healthPath.startsWith("/")) problems.add(`${path}.healthPath`, args.healthPath, 'must start with "/"');
+    if (args.kubernetesVersion !== undefined && !isSupportedKubernetesVersion(args.kubernetesVersion))
+        problems.add(`${path}.kubernetesVersion`, args.kubernetesVersion, KUBERNETES_VERSION_RULE);
+    checkEnv(s, path, problems);
     // The workload's own labels select its pods: an extra label may repeat one, never change it.
     const own = workloadLabels(s.name);
     for (const [k, v] of Object.entries(s.podLabels)) {
-        if (k in own && own[k] !== v) problems.add(`${path}.podLabels["${k}"]`, v, `conflicts with the label the workload sets itself (${JSON.stringify(own[k])}); remove it`);
+        if (k in own) {
+            if (own[k] !== v) problems.add(`${path}.podLabels["${k}"]`, v, `conflicts with the label the workload sets itself (${JSON.stringify(own[k])}); remove it`);
+            continue;
+        }
+        const keyProblem = labelKeyProblem(k, ["app.kubernetes.io"]);
+        if (keyProblem) problems.add(`${path}.podLabels["${k}"]`, k, keyProblem);
+        else if (labelValueProblem(v)) problems.add(`${path}.podLabels["${k}"]`, v, labelValueProblem(v)!);
     }
     checkAutoscaling(args.autoscaling, `${path}.autoscaling`, problems);
     s.calls.forEach((c, i) => {
         if (!DNS_1035.test(c.service)) problems.add(`${path}.calls[${i}].service`, c.service, "must be a service name");
         if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) problems.add(`${path}.calls[${i}].port`, c.port, "must be a port from 1 to 65535");
     });
-    s.egress.forEach((e, i) => {
-        const c = parseCidr(e.cidr);
-        if (!c || formatCidr(c) !== e.cidr) problems.add(`${path}.egress[${i}].cidr`, e.cidr, "must be an IPv4 CIDR block with no host bits set");
-        else if (c.prefix === 0) problems.add(`${path}.egress[${i}].cidr`, e.cidr, "must not be 0.0.0.0/0: list the destinations");
-        if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.add(`${path}.egress[${i}].port`, e.port, "must be a port from 1 to 65535");
-    });
+    checkEgress(s.egress, `${path}.egress`, problems);
     return problems;
+}
+
+/** Requests and limits: valid quantities above zero, limits at least the requests. */
+function checkResources(args: Pick<ServiceArgs, "cpu" | "memory" | "cpuLimit" | "memoryLimit">, s: ResolvedService, path: string, problems: Problems): void {
+    const d = SERVICE_DEFAULTS;
+    // A CPU-utilization HPA divides by the request: it must be above zero.
+    const cpuOk = CPU_QUANTITY.test(s.cpu) && positiveQuantity(s.cpu);
+    if (!CPU_QUANTITY.test(s.cpu)) problems.add(`${path}.cpu`, s.cpu, 'must be a CPU quantity such as "250m" or "1"');
+    else if (!cpuOk) problems.add(`${path}.cpu`, s.cpu, "must be greater than 0: the HPA scales on CPU utilization, a percentage of this request");
+    const limitOk = CPU_QUANTITY.test(s.cpuLimit) && positiveQuantity(s.cpuLimit);
+    if (!CPU_QUANTITY.test(s.cpuLimit)) problems.add(`${path}.cpuLimit`, s.cpuLimit, 'must be a CPU quantity such as "500m" or "2"');
+    else if (!limitOk) problems.add(`${path}.cpuLimit`, s.cpuLimit, "must be greater than 0");
+    else if (cpuOk && quantityValue(s.cpuLimit) < quantityValue(s.cpu)) {
+        if (args.cpuLimit !== undefined) problems.add(`${path}.cpuLimit`, s.cpuLimit, `must be >= cpu (${s.cpu})`);
+        else problems.add(`${path}.cpu`, s.cpu, `must be <= cpuLimit (${d.cpuLimit}, its default); set cpuLimit too`);
+    }
+    const memoryOk = MEMORY_QUANTITY.test(s.memory) && positiveQuantity(s.memory);
+    if (!MEMORY_QUANTITY.test(s.memory)) problems.add(`${path}.memory`, s.memory, 'must be a memory quantity such as "256Mi" or "1Gi"');
+    else if (!memoryOk) problems.add(`${path}.memory`, s.memory, "must be greater than 0");
+    // memoryLimit defaults to memory: only a given one can be wrong on its own.
+    if (args.memoryLimit !== undefined) {
+        if (!MEMORY_QUANTITY.test(s.memoryLimit)) problems.add(`${path}.memoryLimit`, s.memoryLimit, 'must be a memory quantity such as "512Mi"');
+        else if (!positiveQuantity(s.memoryLimit)) problems.add(`${path}.memoryLimit`, s.memoryLimit, "must be greater than 0");
+        else if (memoryOk && quantityValue(s.memoryLimit) < quantityValue(s.memory)) problems.add(`${path}.memoryLimit`, s.memoryLimit, `must be >= memory (${s.memory})`);
+    }
+}
+
+/** Names, literal credentials (values are never printed) and Secret references. */
+function checkEnv(s: ResolvedService, path: string, problems: Problems): void {
+    for (const [k, v] of Object.entries(s.env)) {
+        if (!ENV_NAME.test(k)) problems.add(`${path}.env.${k}`, k, "key must be an environment variable name");
+        else if (typeof v !== "string") problems.add(`${path}.env.${k}`, undefined, "must be a string", true);
+        else {
+            const reason = literalCredentialReason(k, v);
+            if (reason) problems.add(`${path}.env.${k}`, undefined, `must not be a literal credential (${reason}): keep it in a Kubernetes Secret and read it with secretEnv.${k}: {name, key}`, true);
+        }
+    }
+    for (const [k, ref] of Object.entries(s.secretEnv)) {
+        const at = `${path}.secretEnv.${k}`;
+        if (!ENV_NAME.test(k)) problems.add(at, k, "key must be an environment variable name");
+        else if (k in s.env) problems.add(at, undefined, `is also set in env; set it in one of the two`, true);
+        if (!isDnsSubdomain(ref.name)) problems.add(`${at}.name`, ref.name, objectNameRule("Secret"));
+        if (!SECRET_KEY.test(ref.key)) problems.add(`${at}.key`, ref.key, "must be a Secret key: 1 to 253 letters, digits, '-', '_' or '.'");
+    }
+}
+
+/** Destinations outside the cluster: valid blocks, never the whole internet, no metadata endpoint unless asked for. */
+function checkEgress(egress: readonly EgressRuleArgs[], path: string, problems: Problems): void {
+    egress.forEach((e, i) => {
+        const b = parseIpBlock(e.cidr);
+        const at = `${path}[${i}].cidr`;
+        if (!b || !e.cidr.includes("/")) problems.add(at, e.cidr, "must be an IPv4 or IPv6 CIDR block such as 203.0.113.0/24");
+        else if (b.hostBits) problems.add(at, e.cidr, "must not have host bits set");
+        else if (coversInternet([e.cidr])) problems.add(at, e.cidr, `must not be ${b.family === 4 ? "0.0.0.0/0" : "::/0"}, nor cover every public address: list the destinations`);
+        else {
+            const metadata = metadataAddressIn(e.cidr);
+            if (metadata && !e.allowCloudMetadata)
+                problems.add(at, e.cidr, `contains the cloud metadata endpoint ${metadata}, which hands out the node's credentials; narrow the block, or set allowCloudMetadata: true on this rule`);
+        }
+        if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) problems.add(`${path}[${i}].port`, e.port, "must be a port from 1 to 65535");
+    });
+    const cidrs = egress.map((e) => e.cidr);
+    if (!cidrs.some((c) => coversInternet([c])) && coversInternet(cidrs))
+        problems.add(path, cidrs, "must not open egress to the whole internet: together these blocks cover every public address, as 0.0.0.0/0 does; list the destinations");
 }
 
 /** Least-privilege flows: in from the gateway and named callers; out to DNS, named callees and listed CIDRs. */

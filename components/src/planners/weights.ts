@@ -24,10 +24,14 @@ export function capacityWeights(capacities: readonly number[], total: number = D
     capacities.forEach((c, i) => {
         if (!Number.isFinite(c) || c < 0) throw new RangeError(`capacity #${i} must be a finite number >= 0, got ${c}`);
     });
-    const sum = capacities.reduce((a, b) => a + b, 0);
-    if (sum === 0) throw new RangeError("at least one capacity must be greater than 0");
+    // Scaled by the largest capacity first, so no sum or product overflows: 1e308 + 1e308 would
+    // be Infinity, and every share NaN or 0.
+    const largest = Math.max(...capacities);
+    if (largest === 0) throw new RangeError("at least one capacity must be greater than 0");
+    const scaled = capacities.map((c) => c / largest);
+    const sum = scaled.reduce((a, b) => a + b, 0);
 
-    const exact = capacities.map((c) => (c * total) / sum);
+    const exact = scaled.map((c) => (c * total) / sum);
     const weights = exact.map(Math.floor);
     let missing = total - weights.reduce((a, b) => a + b, 0);
     const order = exact
@@ -40,6 +44,8 @@ export function capacityWeights(capacities: readonly number[], total: number = D
         weights[i] += 1;
         missing -= 1;
     }
+    // Float rounding can leave the exact shares a hair off `total`; the largest backend absorbs it.
+    if (missing !== 0) weights[capacities.indexOf(largest)] += missing;
     return weights;
 }
 

@@ -92,5 +92,136 @@ export const DNS_EGRESS = {
     ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
 };
 
+/** True for a CPU or memory quantity above zero (a zero request makes CPU utilization undefined for the HPA). */
+export function positiveQuantity(q: string): boolean {
+    return quantityValue(q) > 0;
+}
+
 /** DNS-1035 label: what Service names must be. */
 export const DNS_1035 = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** DNS-1123 label: what namespace names must be. */
+export const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Longest DNS-1123 subdomain. */
+export const DNS_SUBDOMAIN_MAX = 253;
+/** The longest name of most objects (Secrets, ServiceAccounts, StorageClasses, GatewayClasses, ClusterIssuers). */
+export function isDnsSubdomain(name: string): boolean {
+    return name.length <= DNS_SUBDOMAIN_MAX && DNS_1123_SUBDOMAIN.test(name) && name.split(".").every((l) => l.length <= 63);
+}
+/** "must be a Secret name: a DNS-1123 subdomain (…)": the rule of most object names, for messages. */
+export function objectNameRule(kind: string): string {
+    return `must be a ${kind} name: a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${DNS_SUBDOMAIN_MAX})`;
+}
+
+/**
+ * Namespaces of the cluster itself and of the managed add-ons: the platform never puts its
+ * objects there (exact names, and every name starting with one of the prefixes).
+ */
+export const SYSTEM_NAMESPACES = { names: ["default", "kube-system", "kube-public", "kube-node-lease"], prefixes: ["kube-", "gke-", "gmp-"] } as const;
+
+export function isSystemNamespace(ns: string): boolean {
+    return (SYSTEM_NAMESPACES.names as readonly string[]).includes(ns) || SYSTEM_NAMESPACES.prefixes.some((p) => ns.startsWith(p));
+}
+export const SYSTEM_NAMESPACE_RULE = `is a system namespace (${SYSTEM_NAMESPACES.names.join(", ")} and every ${SYSTEM_NAMESPACES.prefixes.map((p) => `${p}*`).join(", ")} belong to the cluster); use a namespace of the platform's own`;
+
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+/** Label prefixes Kubernetes reserves for its own components (and every subdomain of them). */
+export const RESERVED_LABEL_PREFIXES = ["kubernetes.io", "k8s.io"] as const;
+
+/**
+ * Why `key` is not a label key a user may set, or undefined. `allowedPrefixes` are reserved
+ * subdomains that are meant for users anyway (app.kubernetes.io, Kubernetes' recommended labels).
+ */
+export function labelKeyProblem(key: string, allowedPrefixes: readonly string[] = []): string | undefined {
+    const slash = key.indexOf("/");
+    const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+    const name = slash >= 0 ? key.slice(slash + 1) : key;
+    const shape = "must be a label key: an optional DNS subdomain prefix and '/', then 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+    if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) return shape;
+    if (prefix !== undefined && !isDnsSubdomain(prefix)) return shape;
+    if (prefix !== undefined && !allowedPrefixes.includes(prefix) && RESERVED_LABEL_PREFIXES.some((r) => prefix === r || prefix.endsWith(`.${r}`)))
+        return `uses the prefix ${prefix}/, which Kubernetes reserves for its own components (${RESERVED_LABEL_PREFIXES.map((r) => `${r}/`).join(", ")} and their subdomains); pick a prefix of your own`;
+    return undefined;
+}
+
+/** Why `value` is not a label value, or undefined. */
+export function labelValueProblem(value: string): string | undefined {
+    return value === "" || (value.length <= 63 && LABEL_NAME.test(value)) ? undefined
+        : "must be a label value: empty, or 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
+}
+
+/** Words of an environment variable name that say it holds a credential (API_KEY is two words). */
+const CREDENTIAL_WORDS = /(^|_)(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|APIKEY|API_KEY|ACCESS_KEY|PRIVATE_KEY|SECRET_KEY|CREDENTIALS?)(_|$)/i;
+/** A last word that makes the variable point at a credential rather than hold it (JWT_SECRET_FILE, TOKEN_URL). */
+const REFERENCE_WORD = /_(PATH|FILE|DIR|NAME|URL|URI|ENDPOINT|HEADER|ID|TTL|EXPIRY|LENGTH)$/i;
+/** Values shaped like a well-known kind of credential. */
+const CREDENTIAL_VALUES: readonly (readonly [RegExp, string])[] = [
+    [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key ID"],
+    [/-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----/, "a private key"],
+    [/\b(ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{22,}/, "a GitHub token"],
+    [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, "a Slack token"],
+    [/\bAIza[0-9A-Za-z_-]{35}\b/, "a Google API key"],
+];
+
+/**
+ * Why the literal environment variable `name=value` looks like a credential (which belongs in a
+ * Secret, not in the pod spec, the stack config and the state), or undefined. Shared by the
+ * service check and the policy pack; the reason never quotes the value.
+ */
+export function literalCredentialReason(name: string, value: string): string | undefined {
+    if (value === "") return undefined;
+    const kind = CREDENTIAL_VALUES.find(([re]) => re.test(value));
+    if (kind) return `its value looks like ${kind[1]}`;
+    if (CREDENTIAL_WORDS.test(name) && !REFERENCE_WORD.test(name)) return "its name says it holds a credential";
+    return undefined;
+}
+
+/** C identifier: the environment variable names the platform accepts (portable to every shell). */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Longest CronJob name: its Jobs are named <cronjob>-<11 characters> and must fit a 63-character label. */
+export const CRONJOB_NAME_MAX = 52;
+/** Longest StatefulSet name: its pods carry controller-revision-hash=<name>-<10-character hash>, a 63-character label value. */
+export const STATEFULSET_NAME_MAX = 63 - 11;
+
+/** The macros a CronJob schedule may be (Kubernetes' cron parser). */
+export const CRON_MACROS = ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"] as const;
+const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
+    { name: "minute", min: 0, max: 59 },
+    { name: "hour", min: 0, max: 23 },
+    { name: "day-of-month", min: 1, max: 31 },
+    { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+    { name: "day-of-week", min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+/** Why `schedule` is not a CronJob schedule Kubernetes accepts, or undefined. */
+export function cronScheduleProblem(schedule: string): string | undefined {
+    const text = schedule.trim();
+    if (/^(CRON_)?TZ=/.test(text)) return "must not set a time zone in the schedule (Kubernetes refuses TZ= and CRON_TZ=)";
+    if (text.startsWith("@"))
+        return (CRON_MACROS as readonly string[]).includes(text) ? undefined : `must be a macro of ${CRON_MACROS.join(", ")}, or five cron fields`;
+    const fields = text.split(/\s+/);
+    if (fields.length !== 5) return 'must be a cron schedule of five fields (minute hour day-of-month month day-of-week) such as "0 */6 * * *", or a macro such as @hourly';
+    for (let i = 0; i < 5; i++) {
+        const f = CRON_FIELDS[i];
+        const bad = `must be a cron schedule: its ${f.name} field "${fields[i]}" is not a list of values, ranges or steps within ${f.min}-${f.max}`;
+        const value = (v: string): number | undefined => {
+            const named = f.names?.indexOf(v.toUpperCase()) ?? -1;
+            if (named >= 0) return named + f.min;
+            return /^\d{1,2}$/.test(v) ? Number(v) : undefined;
+        };
+        for (const part of fields[i].split(",")) {
+            const m = /^([^/]+)(?:\/(\d{1,2}))?$/.exec(part);
+            if (!m) return bad;
+            const [, range, step] = m;
+            if (step !== undefined && Number(step) === 0) return bad;
+            if (range === "*" || (range === "?" && (i === 2 || i === 4))) continue;
+            const [lo, hi, extra] = range.split("-");
+            if (extra !== undefined) return bad;
+            const a = value(lo);
+            const b = hi === undefined ? a : value(hi);
+            if (a === undefined || b === undefined || a < f.min || b > f.max || a > b) return bad;
+        }
+    }
+    return undefined;
+}
