@@ -182,3 +182,17 @@ describe("AccessControl in the example stacks", () => {
             'ClusterRoleBinding "paas-break-glass-cluster-admin": roleRef.name is cluster-admin; bind a least-privilege role from the access model instead']);
     });
 });
+
+describe("ACL namespaces", () => {
+    it("are DNS-1123 labels: a leading digit is fine, uppercase is not", async () => {
+        const { checkAcl } = await import("../components/src/planners/acl");
+        const { Problems } = await import("../components/src/validation");
+        const problemsOf = (namespace: string) => {
+            const p = new Problems();
+            checkAcl([rule({ namespace })], "paas:access.rules", p);
+            return p.list.map((x) => `${x.path} ${x.message}`);
+        };
+        expect(problemsOf("2fa-apps")).toEqual([]);
+        expect(problemsOf("Apps")).toEqual(["paas:access.rules[0].namespace must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)"]);
+    });
+});

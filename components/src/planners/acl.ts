@@ -4,7 +4,7 @@
  * "*"), plus the effective-permission matrix reviewers read. Pure.
  */
 import { Problems } from "../validation";
-import { DNS_1035 } from "./workload";
+import { DNS_1035, DNS_1123_LABEL } from "./workload";
 
 export const Permission = { Read: "read", Write: "write", Admin: "admin" } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];
@@ -155,7 +155,8 @@ export function checkAcl(rules: readonly AclRule[], path: string, problems: Prob
             if (!known) problems.add(`${at}.resources[${j}]`, res, `must be one of ${Object.keys(RESOURCES).join(", ")}`);
             else if (!known.namespaced && r.namespace !== undefined) problems.add(`${at}.resources[${j}]`, res, "is cluster-scoped: grant it in a rule without a namespace");
         });
-        if (r.namespace !== undefined && !DNS_1035.test(r.namespace)) problems.add(`${at}.namespace`, r.namespace, "must be a namespace name");
+        // Namespaces are DNS-1123 labels: they may start with a digit.
+        if (r.namespace !== undefined && !DNS_1123_LABEL.test(r.namespace)) problems.add(`${at}.namespace`, r.namespace, "must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)");
     });
 }
 
