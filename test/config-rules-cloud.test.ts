@@ -1,20 +1,9 @@
 /** Cloud fields by each cloud's rules: instance types, tags and labels, IDs, ARNs, grants, generated names, versions. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../app/config";
 import { SUPPORTED_KUBERNETES_MINORS } from "../components/src/planners/cluster";
 import { checkService } from "../components/src/planners/service";
-import { ConfigError } from "../components/src/validation";
+import { problemsOf } from "./harness/config";
 
-const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseConfig(enc(config), "test", []);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-}
 const pool = (over: object = {}) => ({ name: "system", minNodes: 1, maxNodes: 3, ...over });
 const aws = (cluster: object = {}, extra: object = {}) => ({ "aws:region": "us-east-1", "paas:cloud": "aws", "paas:cluster": cluster, ...extra });
 const gcp = (cluster: object = {}, extra: object = {}) => ({ "gcp:project": "p", "gcp:region": "r", "paas:cloud": "gcp", "paas:cluster": cluster, ...extra });

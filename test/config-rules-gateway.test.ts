@@ -1,20 +1,9 @@
 /** Gateway API v1.5 rules, checked at parse time: HTTPRoute paths, headers, limits, hostnames, the Gateway's fields. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../app/config";
 import { hostnamesIntersect } from "../components/src/planners/gateway";
 import { checkRoute, pathProblem } from "../components/src/planners/route";
-import { ConfigError } from "../components/src/validation";
+import { problemsOf } from "./harness/config";
 
-const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseConfig(enc(config), "test", []);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-}
 
 const web = { "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080 }] };
 const route = (over: object, extra: object = {}) => ({ ...web, "paas:routes": [{ name: "r", backends: [{ service: "web" }], ...over }], ...extra });

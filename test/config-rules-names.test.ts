@@ -2,22 +2,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { main } from "../app/main";
-import { parseConfig } from "../app/config";
 import { ETCD_NAME_MAX, checkEtcd, etcdObjectNames } from "../components/src/planners/etcd";
 import { CRONJOB_NAME_MAX, STATEFULSET_NAME_MAX, cronScheduleProblem } from "../components/src/planners/workload";
-import { ConfigError, Problems } from "../components/src/validation";
+import { Problems } from "../components/src/validation";
+import { problemsOf } from "./harness/config";
 import { settle, useMocks } from "./harness/mocks";
 
-const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseConfig(enc(config), "test", []);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-}
 const svc = (over: object = {}) => ({ name: "web", image: "nginx:1.27", port: 8080, ...over });
 const rule = (over: object) => ({ name: "r", subjects: [{ kind: "Group", name: "devs" }], resources: ["pods"], permission: "read", ...over });
 const SYSTEM = "is a system namespace (default, kube-system, kube-public, kube-node-lease and every kube-*, gke-*, gmp-* belong to the cluster); use a namespace of the platform's own";

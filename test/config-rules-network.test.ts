@@ -1,8 +1,7 @@
 /** "Covers the internet" and the cloud metadata endpoint: one planner, used by the config checks and the pack. */
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../app/config";
 import { coversInternet, metadataAddressIn, parseIpBlock } from "../components/src/planners/network";
-import { ConfigError } from "../components/src/validation";
+import { problemsOf } from "./harness/config";
 import * as aws from "../policies/src/aws";
 import * as azure from "../policies/src/azure";
 import * as gcp from "../policies/src/gcp";
@@ -10,16 +9,6 @@ import * as k8s from "../policies/src/kubernetes";
 import type { Subject } from "../policies/src/policy";
 import { runResourcePolicy } from "../policies/src/run";
 
-const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseConfig(enc(config), "test", []);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-}
 const aws_ = (apiAccess: object) => ({ "aws:region": "us-east-1", "paas:cloud": "aws", "paas:cluster": { apiAccess } });
 const egress = (rules: object[]) => ({ "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080, egress: rules }] });
 const E = "paas:services[0].egress";

@@ -1,21 +1,11 @@
 /** Quantities, arithmetic and the reader's number rules. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../app/config";
 import { checkService } from "../components/src/planners/service";
 import { capacityWeights } from "../components/src/planners/weights";
-import { ConfigError, Problems, Reader } from "../components/src/validation";
+import { Problems, Reader } from "../components/src/validation";
+import { problemsOf } from "./harness/config";
 
-const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-function problemsOf(config: Record<string, unknown>): string[] {
-    try {
-        parseConfig(enc(config), "test", []);
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).problems.map((p) => `${p.path} ${p.message}`);
-    }
-    return [];
-}
 const svc = (over: object = {}) => ({ "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080, ...over }] });
 const S = "paas:services[0]";
 
