@@ -39,10 +39,15 @@ class Shell extends pulumi.ComponentResource {
     }
 }
 
-/** Registers every node, parents and providers first. */
+/**
+ * Registers every node, parents and providers first. Namespaced objects depend on their
+ * Namespace when the graph has it: the program gets that ordering from the Namespace's outputs,
+ * and a real API server refuses objects in a namespace that does not exist yet.
+ */
 export function registerGraph(graph: readonly GraphNode[]): void {
     const byUrn = new Map(graph.map((n) => [n.urn, n]));
     const made = new Map<string, pulumi.Resource>();
+    const namespaces = new Map(graph.filter((n) => n.type === "kubernetes:core/v1:Namespace").map((n) => [(n.inputs.metadata as { name?: string } | undefined)?.name, n]));
     const make = (n: GraphNode): pulumi.Resource => {
         const existing = made.get(n.urn);
         if (existing) return existing;
@@ -52,7 +57,8 @@ export function registerGraph(graph: readonly GraphNode[]): void {
         if (!n.custom) {
             r = new Shell(n.type, n.name, parent);
         } else {
-            r = new (classFor(n.type))(n.name, n.inputs, { parent, provider });
+            const ns = namespaces.get((n.inputs.metadata as { namespace?: string } | undefined)?.namespace);
+            r = new (classFor(n.type))(n.name, n.inputs, { parent, provider, dependsOn: ns && ns !== n ? [make(ns)] : [] });
         }
         made.set(n.urn, r);
         return r;
