@@ -190,7 +190,12 @@ describe("audit: unusable policy configs exit 2", () => {
     });
 
     it("accepts the repository's configs and every level", () => {
-        for (const f of ["policies/config/prod.json", "policies/config/dev.json"]) expect(capture([valid, "--config", path.join(ROOT, f)])).toMatchObject({ code: 0, err: "" });
+        expect(capture([valid, "--config", path.join(ROOT, "policies/config/dev.json")])).toMatchObject({ code: 0, err: "" });
+        // prod.json is usable (no exit 2); it requires digests, and the generated export's services carry version tags only.
+        const prod = capture([valid, "--config", path.join(ROOT, "policies/config/prod.json")]);
+        expect(prod).toMatchObject({ code: 1, err: "" });
+        expect(prod.out.split("\n").at(-1)).toBe("20 resources, 3 violations (3 mandatory)");
+        expect(prod.out.match(/k8s-image-pinned .* must be pinned by digest \(@sha256:…\)/g)).toHaveLength(3);
         for (const level of ["advisory", "mandatory", "remediate", "disabled"]) {
             const p = write(`config-${level}.json`, JSON.stringify({ all: level, "k8s-hpa-replica-bounds": { enforcementLevel: level, minReplicas: 1 } }));
             expect(capture([valid, "--config", p])).toMatchObject({ code: 0, err: "" });

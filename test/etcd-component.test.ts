@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../app/config";
 import { EtcdQuorum } from "../components/src/etcdQuorum";
 import {
-    ETCD_IMAGE, type EtcdQuorumArgs, SNAPSHOT_SHELL_IMAGE, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
+    ETCD_IMAGE, ETCD_PRIORITY, type EtcdQuorumArgs, SNAPSHOT_SHELL_IMAGE, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
 } from "../components/src/planners/etcd";
 import { settle, useMocks } from "./harness/mocks";
-import { selectorLabels } from "../components/src/planners/workload";
+import { selectorLabels, workloadLabels } from "../components/src/planners/workload";
 import { type ProgramRun, runStack } from "./harness/stacks";
 
 describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
@@ -35,6 +35,27 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
         expect(s.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe("20Gi");
     });
 
+    it("schedules members under a PriorityClass of their own, above ordinary workloads", () => {
+        const pc = run.recorder.get("kubernetes:scheduling.k8s.io/v1:PriorityClass", "paas-etcd-priorityclass").inputs;
+        expect(pc).toEqual({
+            apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass",
+            metadata: { name: "apps-etcd", labels: workloadLabels("etcd", "etcd") }, value: 100000, globalDefault: false, description: "etcd members of apps/etcd",
+        });
+        expect(pc.value).toBe(ETCD_PRIORITY);
+        expect(pc.preemptionPolicy).toBeUndefined(); // the default, PreemptLowerPriority
+        expect(get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").spec.template.spec.priorityClassName).toBe("apps-etcd");
+        // The snapshot job is no member: it keeps the default priority.
+        expect(get("kubernetes:batch/v1:CronJob", "paas-etcd-snapshot").spec.jobTemplate.spec.template.spec.priorityClassName).toBeUndefined();
+    });
+
+    it("bounds the node disk every etcd container may use", () => {
+        const member = get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").spec.template.spec.containers[0];
+        expect(member.resources).toEqual({ requests: { cpu: "500m", memory: "1Gi", "ephemeral-storage": "64Mi" }, limits: { cpu: "1000m", memory: "1Gi", "ephemeral-storage": "256Mi" } });
+        const job = get("kubernetes:batch/v1:CronJob", "paas-etcd-snapshot").spec.jobTemplate.spec.template.spec;
+        for (const c of [...job.initContainers, ...job.containers])
+            expect([c.name, c.resources]).toEqual([c.name, { requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": "64Mi" }, limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": "256Mi" } }]);
+    });
+
     it("keeps members on different nodes and spreads them over zones", () => {
         const pod = get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").spec.template.spec;
         expect(pod.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels("etcd") } }]);
@@ -42,7 +63,8 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
     });
 
     it("lets at most f members be evicted, and publishes peers before they are ready", () => {
-        expect(get("kubernetes:policy/v1:PodDisruptionBudget", "paas-etcd-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("etcd") }, maxUnavailable: 1 });
+        // Unlike a stateless service's, an unready member is evicted only within the budget.
+        expect(get("kubernetes:policy/v1:PodDisruptionBudget", "paas-etcd-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("etcd") }, maxUnavailable: 1, unhealthyPodEvictionPolicy: "IfHealthyBudget" });
         expect(get("kubernetes:core/v1:Service", "paas-etcd-peer").spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
         expect(get("kubernetes:core/v1:Service", "paas-etcd-client").spec.ports).toEqual([{ name: "client", port: 2379, targetPort: "client" }]);
     });
@@ -63,6 +85,8 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
         expect(cj.metadata.name).toBe("etcd-snapshot");
         expect(cj.spec.schedule).toBe("0 */6 * * *");
         expect(cj.spec.concurrencyPolicy).toBe("Forbid");
+        // A run that cannot start within 30 minutes is skipped for the next one.
+        expect(cj.spec.startingDeadlineSeconds).toBe(1800);
         const pod = cj.spec.jobTemplate.spec.template.spec;
         expect(pod.initContainers).toHaveLength(1);
         const save = pod.initContainers[0];

@@ -3,8 +3,10 @@ import * as aws from "../policies/src/aws";
 import * as azure from "../policies/src/azure";
 import { allPolicies, resourcePolicies } from "../policies/src/all";
 import * as gcp from "../policies/src/gcp";
+import * as hardening from "../policies/src/hardening";
 import * as k8s from "../policies/src/kubernetes";
 import type { PaasResourcePolicy, Subject } from "../policies/src/policy";
+import * as rbac from "../policies/src/rbac";
 import { policyConfig, runResourcePolicy } from "../policies/src/run";
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -19,7 +21,7 @@ const container = {
     env: [{ name: "LOG_LEVEL", value: "info" }, { name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db", key: "password" } } }],
     ports: [{ name: "http", containerPort: 8080 }],
     resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "256Mi" } },
-    livenessProbe: { httpGet: { path: "/healthz", port: "http" } },
+    livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 20, failureThreshold: 6 },
     readinessProbe: { httpGet: { path: "/healthz", port: "http" } },
     securityContext: {
         runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false,
@@ -46,7 +48,8 @@ const FIX = {
     }),
     ingress: subject("kubernetes:networking.k8s.io/v1:Ingress", { kind: "Ingress", metadata: { name: "web", namespace: "apps" }, spec: { tls: [{ secretName: "tls" }] } }),
     role: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", { kind: "ClusterRole", metadata: { name: "reader" }, rules: [{ apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] }] }),
-    binding: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", { kind: "ClusterRoleBinding", metadata: { name: "readers" }, roleRef: { kind: "ClusterRole", name: "reader" } }),
+    binding: subject("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", { kind: "ClusterRoleBinding", metadata: { name: "readers" }, roleRef: { kind: "ClusterRole", name: "reader" },
+        subjects: [{ kind: "Group", name: "readers", apiGroup: "rbac.authorization.k8s.io" }, { kind: "ServiceAccount", name: "ci", namespace: "cicd" }] }),
     hpa: subject("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", { kind: "HorizontalPodAutoscaler", metadata: { name: "web", namespace: "apps" }, spec: { minReplicas: 2, maxReplicas: 10 } }),
     netpol: subject("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
         kind: "NetworkPolicy", metadata: { name: "web", namespace: "apps" },
@@ -95,15 +98,16 @@ const FIX = {
 };
 type Fix = keyof typeof FIX;
 
-function variant(f: Fix, mutate: (p: any) => void): Subject {
+/** The fixture with `mutate` applied to its props (and, for a removed API version, another type). */
+function variant(f: Fix, mutate: (p: any) => void, type?: string): Subject {
     const s = clone(FIX[f]);
     mutate(s.props);
-    return s;
+    return type === undefined ? s : { ...s, type };
 }
 
 // [policy, fixture, mutation, exact messages]
 const C0 = "spec.template.spec.containers[0]";
-const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
+const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[], string?][] = [
     [k8s.noPrivilegedContainers, "deployment", (p) => { p.spec.template.spec.containers[0].securityContext.privileged = true; }, [`Deployment "apps/web": ${C0}.securityContext.privileged is true; remove it or set it to false`]],
     [k8s.noPrivilegeEscalation, "deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation; }, [`Deployment "apps/web": ${C0}.securityContext.allowPrivilegeEscalation must be false; set it explicitly`]],
     [k8s.runAsNonRoot, "deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.runAsNonRoot; delete p.spec.template.spec.securityContext.runAsNonRoot; }, [`Deployment "apps/web": ${C0}.securityContext.runAsNonRoot is not true (nor spec.template.spec.securityContext.runAsNonRoot); set runAsNonRoot: true`]],
@@ -135,6 +139,8 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
     [k8s.networkPolicyEgressInternet, "netpol", (p) => { p.spec.egress[0].to = [{ ipBlock: { cidr: "0.0.0.0/1" } }, { ipBlock: { cidr: "128.0.0.0/1", except: ["10.0.0.0/8"] } }]; }, [
         'NetworkPolicy "apps/web": spec.egress[0].to ipBlocks (0.0.0.0/1, 128.0.0.0/1) cover every public address; list the destinations']],
     [k8s.probes, "deployment", (p) => { delete p.spec.template.spec.containers[0].readinessProbe; }, ['Deployment "apps/web": spec.template.spec.containers[0] serves a port but has no readinessProbe; add HTTP or TCP probes']],
+    [k8s.probes, "deployment", (p) => { const c = p.spec.template.spec.containers[0]; c.livenessProbe = { ...c.readinessProbe }; }, [
+        'Deployment "apps/web": spec.template.spec.containers[0] has the same livenessProbe as readinessProbe, so a failing dependency restarts every pod; probe liveness with a cheaper check (the port) and a higher failureThreshold']],
     [k8s.noServiceAccountTokenAutomount, "deployment", (p) => { delete p.spec.template.spec.automountServiceAccountToken; }, [
         'Deployment "apps/web": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "web" in the policy config']],
     [k8s.serviceType, "service", (p) => { p.spec.type = "LoadBalancer"; }, ['Service "apps/web": spec.type is LoadBalancer; use ClusterIP behind the gateway, or set allowLoadBalancer']],
@@ -155,6 +161,63 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[]][] = [
         const c = p.spec.template.spec.containers[0];
         c.args = c.args.filter((a: string) => !a.startsWith("--peer-client-cert-auth")).map((a: string) => a.replace("https://0.0.0.0:2380", "http://0.0.0.0:2380"));
     }, ['StatefulSet "apps/etcd": spec.template.spec.containers[0] runs etcd but lacks --peer-client-cert-auth and serves plain http on --listen-peer-urls; enable peer and client TLS with client-certificate auth']],
+    [hardening.noHostPorts, "deployment", (p) => { p.spec.template.spec.containers[0].ports[0].hostPort = 8080; }, [
+        `Deployment "apps/web": ${C0}.ports[0].hostPort is 8080; remove it and reach the pod through a Service`]],
+    [hardening.unprivilegedContainerPorts, "deployment", (p) => { p.spec.template.spec.containers[0].ports[0].containerPort = 80; }, [
+        `Deployment "apps/web": ${C0}.ports[0].containerPort is 80, below 1024; serve on 1024 or above and map the port in the Service`]],
+    [hardening.noSecurityOverrides, "deployment", (p) => {
+        const pod = p.spec.template.spec;
+        pod.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }, { name: "kernel.msgmax", value: "65536" }];
+        pod.securityContext.seLinuxOptions = { type: "spc_t" };
+        pod.containers[0].securityContext.procMount = "Unmasked";
+        pod.containers[0].securityContext.appArmorProfile = { type: "Unconfined" };
+        pod.containers[0].securityContext.seLinuxOptions = { user: "system_u", role: "system_r" };
+        p.spec.template.metadata.annotations = { "container.apparmor.security.beta.kubernetes.io/app": "unconfined" };
+    }, [
+        'Deployment "apps/web": spec.template.spec.securityContext.sysctls[1] sets kernel.msgmax, which is not a safe sysctl; remove it',
+        'Deployment "apps/web": spec.template.spec.securityContext.seLinuxOptions.type is spc_t; use one of container_t, container_init_t, container_kvm_t, container_engine_t or leave it unset',
+        `Deployment "apps/web": ${C0}.securityContext.procMount is Unmasked; remove it (Default masks the host's /proc paths)`,
+        `Deployment "apps/web": ${C0}.securityContext.seLinuxOptions.user is set; remove it`,
+        `Deployment "apps/web": ${C0}.securityContext.seLinuxOptions.role is set; remove it`,
+        `Deployment "apps/web": ${C0}.securityContext.appArmorProfile.type is Unconfined; use RuntimeDefault or a Localhost profile`,
+        'Deployment "apps/web": spec.template.metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"] is unconfined; use runtime/default or localhost/<profile>']],
+    [hardening.noSecurityOverrides, "cronjob", (p) => { p.spec.jobTemplate.spec.template.metadata = { annotations: { "container.apparmor.security.beta.kubernetes.io/app": "unconfined" } }; }, [
+        'CronJob "apps/nightly": spec.jobTemplate.spec.template.metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"] is unconfined; use runtime/default or localhost/<profile>']],
+    [hardening.serviceNoExternalIps, "service", (p) => { p.spec.externalIPs = ["203.0.113.7", "203.0.113.8"]; }, [
+        'Service "apps/web": spec.externalIPs is 203.0.113.7, 203.0.113.8; remove it and expose the Service through the gateway or a LoadBalancer']],
+    [hardening.noRemovedApis, "pdb", (p) => { p.apiVersion = "policy/v1beta1"; }, ['PodDisruptionBudget "apps/web": apiVersion policy/v1beta1 was removed in Kubernetes 1.25; use policy/v1'],
+        "kubernetes:policy/v1beta1:PodDisruptionBudget"],
+    [hardening.noRemovedApis, "hpa", () => undefined, ['HorizontalPodAutoscaler "apps/web": apiVersion autoscaling/v2beta2 was removed in Kubernetes 1.26; use autoscaling/v2'],
+        "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler"],
+    [hardening.noRemovedApis, "deployment", (p) => { delete p.kind; }, ['Deployment "apps/web": apiVersion extensions/v1beta1 was removed in Kubernetes 1.16; use apps/v1'],
+        "kubernetes:extensions/v1beta1:Deployment"],
+    [hardening.noRemovedApis, "cronjob", () => undefined, ['CronJob "apps/nightly": apiVersion batch/v1beta1 was removed in Kubernetes 1.25; use batch/v1'], "kubernetes:batch/v1beta1:CronJob"],
+    [hardening.noRemovedApis, "ingress", () => undefined, ['Ingress "apps/web": apiVersion networking.k8s.io/v1beta1 was removed in Kubernetes 1.22; use networking.k8s.io/v1'],
+        "kubernetes:networking.k8s.io/v1beta1:Ingress"],
+    [rbac.rbacNoEscalation, "role", (p) => { p.rules.push({ apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get", "list"] }); }, [
+        'ClusterRole "reader": rules[1] grants get, list on secrets, so it reads Secrets, among them every service-account token and credential in scope; remove it, or scope it to the resourceNames needed']],
+    [rbac.rbacNoEscalation, "role", (p) => { p.rules = [{ apiGroups: ["rbac.authorization.k8s.io"], resources: ["clusterroles"], verbs: ["bind", "escalate"] }, { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["impersonate"] }]; }, [
+        'ClusterRole "reader": rules[0] grants bind, escalate on clusterroles, so it can bind or widen roles beyond its own permissions; remove it, or scope it to the resourceNames needed',
+        'ClusterRole "reader": rules[1] grants impersonate on serviceaccounts, so it can act as other identities; remove it, or scope it to the resourceNames needed']],
+    [rbac.rbacNoEscalation, "role", (p) => {
+        p.rules = [
+            { apiGroups: ["admissionregistration.k8s.io"], resources: ["validatingwebhookconfigurations"], verbs: ["get", "delete"] },
+            { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/approval"], verbs: ["update"] },
+            { apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"] },
+        ];
+    }, [
+        'ClusterRole "reader": rules[0] grants delete on validatingwebhookconfigurations, so it can change admission webhooks, which see or rewrite every request they match; remove it, or scope it to the resourceNames needed',
+        'ClusterRole "reader": rules[1] grants update on certificatesigningrequests/approval, so it can approve certificate requests, minting client certificates for any identity; remove it, or scope it to the resourceNames needed',
+        'ClusterRole "reader": rules[2] grants get on nodes/proxy, so it reaches the kubelet API through nodes/proxy, which runs commands in every pod of the node; remove it, or scope it to the resourceNames needed']],
+    [rbac.rbacPodAccess, "role", (p) => { p.rules.push({ apiGroups: [""], resources: ["pods/exec", "pods/log"], verbs: ["create", "get"] }, { apiGroups: [""], resources: ["pods"], verbs: ["get", "create"] }); }, [
+        'ClusterRole "reader": rules[1] grants create, get on pods/exec, so it runs commands in the pods, with their service accounts and mounted secrets; keep it to break-glass roles, and allow "reader" in the policy config if it is one',
+        'ClusterRole "reader": rules[2] grants create on pods, so it creates pods, which may run as any service account of the namespace and mount its secrets; keep it to break-glass roles, and allow "reader" in the policy config if it is one']],
+    [rbac.rbacPodAccess, "role", (p) => { p.kind = "Role"; p.metadata.namespace = "apps"; p.rules = [{ apiGroups: [""], resources: ["*/attach"], verbs: ["create"] }]; }, [
+        'Role "apps/reader": rules[0] grants create on pods/attach, so it attaches to the pods\' processes; keep it to break-glass roles, and allow "apps/reader" in the policy config if it is one']],
+    [rbac.rbacNoSystemGroupBinding, "binding", (p) => { p.subjects.push({ kind: "Group", name: "system:authenticated" }, { kind: "User", name: "system:anonymous" }, { kind: "Group", name: "system:masters" }); }, [
+        'ClusterRoleBinding "readers": subjects[2] is the group system:authenticated, which is every authenticated identity, service accounts of every namespace included; bind named users, groups or service accounts',
+        'ClusterRoleBinding "readers": subjects[3] is the user system:anonymous, which is every anonymous request; bind named users, groups or service accounts',
+        'ClusterRoleBinding "readers": subjects[4] is the group system:masters, which bypasses RBAC entirely; bind named users, groups or service accounts']],
     [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPrivateAccess: true }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is unset (0.0.0.0/0); set endpointPublicAccess: false or list your networks']],
     [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0"] }; }, ['Cluster "eks": vpcConfig.endpointPublicAccess is on and publicAccessCidrs is 0.0.0.0/0; set endpointPublicAccess: false or list your networks']],
     [aws.eksPublicEndpoint, "eks", (p) => { p.vpcConfig = { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }; }, [
@@ -211,8 +274,8 @@ describe("resource policies", () => {
         expect(new Set(allPolicies.map((p) => p.name)).size).toBe(allPolicies.length);
     });
 
-    it.each(cases.map(([p, f, m, msgs], i) => [`${p.name} #${i}`, p, f, m, msgs] as const))("%s reports the exact violation", (_, policy, fix, mutate, messages) => {
-        expect(runResourcePolicy(policy, variant(fix, mutate))).toEqual(messages);
+    it.each(cases.map(([p, f, m, msgs, type], i) => [`${p.name} #${i}`, p, f, m, msgs, type] as const))("%s reports the exact violation", (_, policy, fix, mutate, messages, type) => {
+        expect(runResourcePolicy(policy, variant(fix, mutate, type))).toEqual(messages);
     });
 
     it("honours its config", () => {
@@ -223,6 +286,58 @@ describe("resource policies", () => {
         expect(runResourcePolicy(k8s.hpaReplicaBounds, variant("hpa", (p) => { p.spec.minReplicas = 1; }), { minReplicas: 1 })).toEqual([]);
         expect(runResourcePolicy(k8s.noServiceAccountTokenAutomount, variant("deployment", (p) => { delete p.spec.template.spec.automountServiceAccountToken; }), { allowedServiceAccounts: ["web"] })).toEqual([]);
         expect(policyConfig(k8s.dropAllCapabilities)).toEqual({ allowedCapabilities: ["NET_BIND_SERVICE"] });
+    });
+
+    it("pins by digest except the listed repositories, and keeps to the allowed registries", () => {
+        const withImage = (image: string) => variant("deployment", (p) => { p.spec.template.spec.containers[0].image = image; });
+        const digest = "sha256:" + "ab".repeat(32);
+        const prod = { requireDigest: true, tagPinnedRepositories: ["quay.io/coreos/etcd"], allowedRegistries: [] };
+        expect(runResourcePolicy(k8s.imagePinned, withImage(`ghcr.io/acme/web:1.2.3@${digest}`), prod)).toEqual([]);
+        expect(runResourcePolicy(k8s.imagePinned, withImage("quay.io/coreos/etcd:v3.6.16"), prod)).toEqual([]);
+        // The exemption is for a pinned tag only, never for latest.
+        expect(runResourcePolicy(k8s.imagePinned, withImage("quay.io/coreos/etcd:latest"), prod)).toEqual([
+            `Deployment "apps/web": ${C0}.image "quay.io/coreos/etcd:latest" must not use the tag "latest": pin a version tag or a digest (@sha256:…)`]);
+        expect(runResourcePolicy(k8s.imagePinned, withImage("quay.io/other/etcd:v3.6.16"), prod)).toEqual([
+            `Deployment "apps/web": ${C0}.image "quay.io/other/etcd:v3.6.16" must be pinned by digest (@sha256:…)`]);
+        const registries = { requireDigest: false, tagPinnedRepositories: [], allowedRegistries: ["ghcr.io", "quay.io"] };
+        expect(runResourcePolicy(k8s.imagePinned, FIX.deployment, registries)).toEqual([]);
+        expect(runResourcePolicy(k8s.imagePinned, withImage("nginx:1.27"), registries)).toEqual([
+            `Deployment "apps/web": ${C0}.image "nginx:1.27" comes from the registry docker.io, not one of ghcr.io, quay.io; mirror it there`]);
+        expect(["nginx", "library/nginx", "localhost/x", "registry:5000/team/app", "gcr.io/p/app"].map(k8s.imageRegistry)).toEqual(["docker.io", "docker.io", "localhost", "registry:5000", "gcr.io"]);
+    });
+
+    it("lets allowed roles grant pod access, and a container that adds NET_BIND_SERVICE bind a low port", () => {
+        const exec = variant("role", (p) => { p.rules = [{ apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] }]; });
+        expect(runResourcePolicy(rbac.rbacPodAccess, exec, { allowedRoles: ["reader"] })).toEqual([]);
+        expect(runResourcePolicy(rbac.rbacPodAccess, exec, { allowedRoles: ["apps/reader"] })).toHaveLength(1);
+        // Reading one named Secret is not reading them all; listing them all is.
+        expect(runResourcePolicy(rbac.rbacNoEscalation, variant("role", (p) => { p.rules = [{ apiGroups: [""], resources: ["secrets"], resourceNames: ["tls"], verbs: ["get"] }]; }))).toEqual([]);
+        const port80 = variant("deployment", (p) => {
+            const c = p.spec.template.spec.containers[0];
+            c.ports[0].containerPort = 80;
+            c.securityContext.capabilities.add = ["NET_BIND_SERVICE"];
+        });
+        expect(runResourcePolicy(hardening.unprivilegedContainerPorts, port80)).toEqual([]);
+        expect(runResourcePolicy(hardening.noHostPorts, variant("deployment", (p) => { p.spec.template.spec.containers[0].ports[0].hostPort = 0; }))).toEqual([]);
+    });
+
+    it("reads an omitted field as the API defaults it", () => {
+        // Safe defaults: no violation for leaving them out.
+        expect(runResourcePolicy(k8s.tlsRequired, variant("gateway", (p) => { delete p.spec.listeners[1].allowedRoutes; }))).toEqual([]); // from: Same
+        expect(runResourcePolicy(k8s.resourceRequestsLimits, variant("deployment", (p) => { delete p.spec.template.spec.containers[0].resources.requests; }))).toEqual([]); // requests = limits
+        expect(runResourcePolicy(k8s.serviceType, variant("service", (p) => { delete p.spec.type; }))).toEqual([]); // ClusterIP
+        expect(runResourcePolicy(k8s.noHostNamespaces, variant("deployment", (p) => { delete p.spec.template.spec.hostNetwork; }))).toEqual([]); // false
+        expect(runResourcePolicy(hardening.noSecurityOverrides, variant("deployment", (p) => {
+            p.spec.template.spec.containers[0].securityContext.procMount = "Default";
+            p.spec.template.spec.securityContext.seLinuxOptions = { type: "container_t" };
+        }))).toEqual([]);
+        // Unsafe defaults: leaving them out is a violation.
+        expect(runResourcePolicy(k8s.hpaReplicaBounds, variant("hpa", (p) => { delete p.spec.minReplicas; }))).toEqual([
+            'HorizontalPodAutoscaler "apps/web": spec.minReplicas is 1; use at least 2 so a single pod failure is not an outage']);
+        expect(runResourcePolicy(k8s.readOnlyRootFilesystem, variant("deployment", (p) => { delete p.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem; }))).toEqual([
+            `Deployment "apps/web": ${C0}.securityContext.readOnlyRootFilesystem must be true; mount an emptyDir where the app writes`]);
+        expect(runResourcePolicy(k8s.resourceRequestsLimits, variant("deployment", (p) => { p.spec.template.spec.containers[0].resources = { requests: { cpu: "1", memory: "1Gi" } }; }))).toEqual([
+            `Deployment "apps/web": ${C0}.resources lacks limits.memory, limits.cpu; set them so the scheduler and the HPA can work`]);
     });
 
     it("skips resource types it does not read", () => {

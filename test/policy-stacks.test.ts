@@ -41,7 +41,8 @@ const msgs = (p: Parameters<typeof runStackPolicy>[0], rs: Subject[], config?: R
 
 describe("stack policies", () => {
     it("pass on a complete platform", () => {
-        for (const p of [stack.workloadHasPdb, stack.deploymentHasHpa, stack.namespaceDefaultDeny, stack.etcdQuorum, stack.routeLiveBackend]) expect([p.name, msgs(p, good)]).toEqual([p.name, []]);
+        for (const p of [stack.workloadHasPdb, stack.deploymentHasHpa, stack.namespaceDefaultDeny, stack.etcdQuorum, stack.routeLiveBackend, stack.pdbBelowHpaMinimum, stack.selectorMatchesPods])
+            expect([p.name, msgs(p, good)]).toEqual([p.name, []]);
     });
 
     it("flag a workload without a PDB selecting its pods", () => {
@@ -75,6 +76,40 @@ describe("stack policies", () => {
         expect(msgs(stack.routeLiveBackend, [route([{ backendRefs: [{ name: "a", weight: 0 }] }])])).toEqual([
             'HTTPRoute "apps/r": spec.rules[0] has no backend with weight > 0, so it answers every request with an error; give a backend capacity']);
         expect(msgs(stack.routeLiveBackend, [route([{ backendRefs: [{ name: "a" }] }])])).toEqual([]); // weight defaults to 1
+    });
+});
+
+describe("stack policies on selectors and budgets", () => {
+    const withMin = (minReplicas?: number) => k(hpa.type, { ...hpa.props, spec: { ...hpa.props.spec, minReplicas } });
+    const pdbWith = (spec: object) => k(pdb.type, { ...pdb.props, spec: { selector: { matchLabels: labels }, ...spec } });
+
+    it("flag a PDB whose minAvailable blocks every eviction at the HPA's minimum", () => {
+        expect(msgs(stack.pdbBelowHpaMinimum, [deployment, withMin(3), pdbWith({ minAvailable: 3 })])).toEqual([
+            'PodDisruptionBudget "apps/web": spec.minAvailable (3) keeps 3 of the 3 pods HorizontalPodAutoscaler "apps/web" may scale Deployment "apps/web" down to, so no pod may be evicted there and node drains block; use maxUnavailable: 1']);
+        // 60 % of 2 pods rounds up to 2; an omitted minReplicas is 1.
+        expect(msgs(stack.pdbBelowHpaMinimum, [deployment, withMin(2), pdbWith({ minAvailable: "60%" })])).toHaveLength(1);
+        expect(msgs(stack.pdbBelowHpaMinimum, [deployment, withMin(undefined), pdbWith({ minAvailable: 1 })])).toHaveLength(1);
+        expect(msgs(stack.pdbBelowHpaMinimum, [deployment, withMin(3), pdbWith({ minAvailable: 2 })])).toEqual([]);
+        expect(msgs(stack.pdbBelowHpaMinimum, [deployment, withMin(3), pdbWith({ minAvailable: "50%" })])).toEqual([]);
+        expect(runStackPolicy(stack.pdbBelowHpaMinimum, [deployment, withMin(2), pdbWith({ minAvailable: 2 })])[0].urn).toBe(pdb.urn);
+    });
+
+    it("flag a Service, PDB or NetworkPolicy that selects no pod of its namespace", () => {
+        const svc = (selector?: object, namespace = "apps") => k("kubernetes:core/v1:Service", { kind: "Service", metadata: { name: "web", namespace }, spec: { selector } });
+        const netpol = (podSelector: object) => k(deny.type, { kind: "NetworkPolicy", metadata: { name: "web", namespace: "apps" }, spec: { podSelector, policyTypes: ["Ingress"] } });
+        expect(msgs(stack.selectorMatchesPods, [deployment, svc({ app: "web" }), svc(undefined), netpol({ matchExpressions: [{ key: "app", operator: "In", values: ["web", "api"] }] })])).toEqual([]);
+        const typo = k(pdb.type, { ...pdb.props, spec: { selector: { matchLabels: { app: "db" } }, maxUnavailable: 1 } });
+        expect(msgs(stack.selectorMatchesPods, [deployment, svc({ app: "wbe" }), svc({ app: "web" }, "other"), typo, netpol({ matchLabels: { app: "web", tier: "front" } })])).toEqual([
+            'Service "apps/web": spec.selector selects no pod template of the stack in namespace "apps"; match the labels of the workload it is meant for',
+            'Service "other/web": spec.selector selects no pod template of the stack in namespace "other"; match the labels of the workload it is meant for',
+            'PodDisruptionBudget "apps/web": spec.selector selects no pod template of the stack in namespace "apps"; match the labels of the workload it is meant for',
+            'NetworkPolicy "apps/web": spec.podSelector selects no pod template of the stack in namespace "apps"; match the labels of the workload it is meant for',
+        ]);
+        // An empty selector selects every pod (a default deny), even with none declared.
+        expect(msgs(stack.selectorMatchesPods, [netpol({}), pdbWith({ selector: {} })])).toEqual([]);
+        // A CronJob's pods are selected through its job template.
+        const cron = k("kubernetes:batch/v1:CronJob", { kind: "CronJob", metadata: { name: "nightly", namespace: "apps" }, spec: { jobTemplate: { spec: { template: { metadata: { labels: { job: "nightly" } } } } } } });
+        expect(msgs(stack.selectorMatchesPods, [cron, netpol({ matchLabels: { job: "nightly" } })])).toEqual([]);
     });
 });
 
@@ -131,13 +166,19 @@ describe("offline audit command", () => {
         expect(lines[1]).toContain("k8s-no-sa-token-automount  mandatory  urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::paas-orders-deployment");
         expect(lines[1]).toContain('Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false');
 
+        // Without a config file every policy runs at its own level: the break-glass role's exec is only advisory.
         const json = capture([bad, "--json"]);
         expect(json.code).toBe(1);
+        const sre = "urn:pulumi:local::paas::paas:index:AccessControl$kubernetes:rbac.authorization.k8s.io/v1:Role::paas-access-paas-sre";
+        const podAccess = (rule: string) => ({ policy: "k8s-rbac-pod-access", level: "advisory", urn: sre, message: `Role "apps/paas-sre": ${rule}; keep it to break-glass roles, and allow "apps/paas-sre" in the policy config if it is one` });
         expect(JSON.parse(json.out).violations).toEqual([{
             policy: "k8s-no-sa-token-automount", level: "mandatory",
             urn: "urn:pulumi:local::paas::paas:index:Service$kubernetes:apps/v1:Deployment::paas-orders-deployment",
             message: 'Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "orders" in the policy config',
-        }]);
+        },
+        podAccess("rules[0] grants create on pods, so it creates pods, which may run as any service account of the namespace and mount its secrets"),
+        podAccess("rules[2] grants create, get on pods/exec, so it runs commands in the pods, with their service accounts and mounted secrets"),
+        ]);
         // The same export under dev settings: advisory only, so it passes.
         expect(capture([bad, "--config", path.join(ROOT, "policies/config/dev.json")]).code).toBe(0);
     });

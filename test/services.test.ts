@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SERVICE_PROBES, serviceProbes } from "../components/src/planners/service";
 import { selectorLabels } from "../components/src/planners/workload";
 import { type ProgramRun, runStack } from "./harness/stacks";
 
@@ -32,15 +33,24 @@ describe("services of the dev stack", () => {
         expect(pod.serviceAccountName).toBe("checkout-a");
         expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } });
         const c = pod.containers[0];
-        expect(c.image).toBe("ghcr.io/acme/checkout:2.4.1");
+        expect(c.image).toBe("ghcr.io/acme/checkout:2.4.1@sha256:76af35df2706e6a858e005070d4eaebb6daede938037c8726cf1d5e767e13b5e");
         expect(c.securityContext).toEqual({
             runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
             privileged: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" },
         });
-        expect(c.resources).toEqual({ requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } });
-        expect(c.livenessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
-        expect(c.readinessProbe).toMatchObject({ httpGet: { path: "/healthz", port: "http" } });
+        // Node disk: /tmp's emptyDir is capped below the container's ephemeral-storage limit, which also covers the logs.
+        expect(c.resources).toEqual({ requests: { cpu: "500m", memory: "512Mi", "ephemeral-storage": "128Mi" }, limits: { cpu: "1", memory: "512Mi", "ephemeral-storage": "512Mi" } });
+        expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
         expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+    });
+
+    it("probes readiness on the health path, but liveness and startup only on the port, slower to fire", () => {
+        const c = get(T.deployment, "paas-checkout-a-deployment").spec.template.spec.containers[0];
+        expect(c.readinessProbe).toEqual({ httpGet: { path: "/healthz", port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 });
+        expect(c.livenessProbe).toEqual({ tcpSocket: { port: "http" }, periodSeconds: 20, timeoutSeconds: 2, failureThreshold: 6 });
+        expect(c.startupProbe).toEqual({ tcpSocket: { port: "http" }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 30 });
+        // A dependency outage fails readiness in 10 s but never restarts a pod: liveness does not read the health path.
+        expect(c.livenessProbe).not.toEqual(c.readinessProbe);
     });
 
     it("gives a worker without a port no Service and no probes", () => {
@@ -53,7 +63,8 @@ describe("services of the dev stack", () => {
     it("selects the Deployment's pods from the Service and the PDB", () => {
         const svc = get(T.service, "paas-orders-service");
         expect(svc.spec).toEqual({ type: "ClusterIP", selector: selectorLabels("orders"), ports: [{ name: "http", port: 9090, targetPort: "http", protocol: "TCP" }] });
-        expect(get(T.pdb, "paas-orders-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("orders") }, maxUnavailable: 1 });
+        // Unready pods of a stateless service may always be evicted, so they never block a drain.
+        expect(get(T.pdb, "paas-orders-pdb").spec).toEqual({ selector: { matchLabels: selectorLabels("orders") }, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" });
         expect(get(T.sa, "paas-orders-sa").automountServiceAccountToken).toBe(false);
     });
 
@@ -105,6 +116,20 @@ describe("services of the dev stack", () => {
         expect(get("kubernetes:helm.sh/v3:Release", "paas-metricsServer")).toMatchObject({ chart: "metrics-server", namespace: "kube-system", version: "3.13.0" });
         expect(get("kubernetes:helm.sh/v3:Release", "paas-envoyGateway")).toMatchObject({ chart: "oci://docker.io/envoyproxy/gateway-helm" });
         expect(run.outputs.gatewayController.value).toBe("envoy");
+    });
+});
+
+describe("serviceProbes", () => {
+    it("reads the health path only for readiness, and gives a worker no probes", () => {
+        expect(serviceProbes({ port: undefined, healthPath: "/healthz" })).toBeUndefined();
+        expect(serviceProbes({ port: 8080, healthPath: "/ready" })).toEqual({
+            startupProbe: { tcpSocket: { port: "http" }, ...SERVICE_PROBES.startup },
+            readinessProbe: { httpGet: { path: "/ready", port: "http" }, ...SERVICE_PROBES.readiness },
+            livenessProbe: { tcpSocket: { port: "http" }, ...SERVICE_PROBES.liveness },
+        });
+        // Liveness gives a stuck process 2 minutes; readiness drains a pod within 10 s.
+        expect(SERVICE_PROBES.liveness.periodSeconds * SERVICE_PROBES.liveness.failureThreshold).toBe(120);
+        expect(SERVICE_PROBES.readiness.periodSeconds * SERVICE_PROBES.readiness.failureThreshold).toBe(10);
     });
 });
 

@@ -21,8 +21,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import {
-    BACKUP_DIR, CLIENT_PORT, type EtcdPlan, type EtcdQuorumArgs, INCOMING_SNAPSHOT, METRICS_PORT, PEER_PORT, SNAPSHOT_SHELL_IMAGE,
-    checkEtcd, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
+    BACKUP_DIR, CLIENT_PORT, ETCD_EPHEMERAL_STORAGE, ETCD_PRIORITY, type EtcdPlan, type EtcdQuorumArgs, INCOMING_SNAPSHOT, METRICS_PORT, PEER_PORT,
+    SNAPSHOT_SHELL_IMAGE, SNAPSHOT_STARTING_DEADLINE_SECONDS, checkEtcd, etcdPriorityClassName, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
 } from "./planners/etcd";
 import { DNS_EGRESS, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 import { Problems } from "./validation";
@@ -109,6 +109,15 @@ export class EtcdQuorum extends pulumi.ComponentResource {
             spec: { type: "ClusterIP", selector, ports: [{ name: "client", port: CLIENT_PORT, targetPort: "client" }] },
         }, child);
 
+        // Members outrank ordinary workloads: a member that lost its node comes back first.
+        const priority = new k8s.scheduling.v1.PriorityClass(`${name}-priorityclass`, {
+            metadata: { name: etcdPriorityClassName(ns, obj), labels },
+            value: ETCD_PRIORITY,
+            globalDefault: false,
+            description: `etcd members of ${ns}/${obj}`,
+        }, child);
+
+        const disk = ETCD_EPHEMERAL_STORAGE;
         const probe = (path: string) => ({ httpGet: { path, port: "metrics" } });
         new k8s.apps.v1.StatefulSet(`${name}-statefulset`, {
             metadata: { name: obj, namespace: ns, labels },
@@ -124,6 +133,7 @@ export class EtcdQuorum extends pulumi.ComponentResource {
                     spec: {
                         serviceAccountName: sa.metadata.name,
                         automountServiceAccountToken: false,
+                        priorityClassName: priority.metadata.name,
                         securityContext: restrictedPodSecurity(UID),
                         terminationGracePeriodSeconds: 60,
                         affinity: {
@@ -144,8 +154,8 @@ export class EtcdQuorum extends pulumi.ComponentResource {
                                 { name: "metrics", containerPort: METRICS_PORT },
                             ],
                             resources: {
-                                requests: { cpu: plan.cpu, memory: plan.memory },
-                                limits: { cpu: doubleCpu(plan.cpu), memory: plan.memory },
+                                requests: { cpu: plan.cpu, memory: plan.memory, "ephemeral-storage": disk.request },
+                                limits: { cpu: doubleCpu(plan.cpu), memory: plan.memory, "ephemeral-storage": disk.limit },
                             },
                             startupProbe: { ...probe("/livez"), periodSeconds: 5, failureThreshold: 60 },
                             livenessProbe: { ...probe("/livez"), periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6 },
@@ -164,10 +174,12 @@ export class EtcdQuorum extends pulumi.ComponentResource {
             },
         }, child);
 
-        // Voluntary evictions may take at most f members: the rest is still a quorum.
+        // Voluntary evictions may take at most f members: the rest is still a quorum. Unlike a
+        // stateless service's, an unready member is evicted only within the budget: it may be a
+        // member catching up, and evicting it too could leave fewer than a quorum.
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: { name: obj, namespace: ns, labels },
-            spec: { selector: { matchLabels: selector }, maxUnavailable: plan.faultTolerance },
+            spec: { selector: { matchLabels: selector }, maxUnavailable: plan.faultTolerance, unhealthyPodEvictionPolicy: "IfHealthyBudget" },
         }, child);
 
         new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, {
@@ -271,7 +283,11 @@ export class EtcdQuorum extends pulumi.ComponentResource {
         const child = { parent: this };
         const obj = plan.name;
         const backups = { name: "backups", mountPath: BACKUP_DIR };
-        const resources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+        const disk = ETCD_EPHEMERAL_STORAGE;
+        const resources = {
+            requests: { cpu: "100m", memory: "128Mi", "ephemeral-storage": disk.request },
+            limits: { cpu: "500m", memory: "256Mi", "ephemeral-storage": disk.limit },
+        };
         const pvc = new k8s.core.v1.PersistentVolumeClaim(`${name}-backups`, {
             metadata: { name: `${obj}-backups`, namespace: ns, labels },
             spec: { accessModes: ["ReadWriteOnce"], storageClassName: plan.storageClassName, resources: { requests: { storage: plan.storageSize } } },
@@ -280,7 +296,9 @@ export class EtcdQuorum extends pulumi.ComponentResource {
             metadata: { name: `${obj}-snapshot`, namespace: ns, labels },
             spec: {
                 schedule: plan.snapshotSchedule,
+                // One snapshot at a time; a run that cannot start in time waits for the next.
                 concurrencyPolicy: "Forbid",
+                startingDeadlineSeconds: SNAPSHOT_STARTING_DEADLINE_SECONDS,
                 successfulJobsHistoryLimit: 3,
                 failedJobsHistoryLimit: 3,
                 jobTemplate: {

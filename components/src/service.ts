@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
-import { type ServiceArgs, checkService, networkPolicySpec, resolveService } from "./planners/service";
+import { SERVICE_EPHEMERAL_STORAGE, type ServiceArgs, checkService, networkPolicySpec, resolveService, serviceProbes } from "./planners/service";
 import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 
 export type { EgressRuleArgs, GatewayPeerArgs, SecretKeyRefArgs, ServiceArgs, ServiceCallArgs } from "./planners/service";
@@ -36,7 +36,8 @@ export class Service extends pulumi.ComponentResource {
         }, child);
 
         const port = s.port;
-        const probe = port === undefined ? undefined : { httpGet: { path: s.healthPath, port: "http" } };
+        const probes = serviceProbes(s);
+        const disk = SERVICE_EPHEMERAL_STORAGE;
         const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
             metadata: meta,
             spec: {
@@ -68,17 +69,15 @@ export class Service extends pulumi.ComponentResource {
                             ],
                             ports: port === undefined ? undefined : [{ name: "http", containerPort: port, protocol: "TCP" }],
                             resources: {
-                                requests: { cpu: s.cpu, memory: s.memory },
-                                limits: { cpu: s.cpuLimit, memory: s.memoryLimit },
+                                requests: { cpu: s.cpu, memory: s.memory, "ephemeral-storage": disk.request },
+                                limits: { cpu: s.cpuLimit, memory: s.memoryLimit, "ephemeral-storage": disk.limit },
                             },
-                            livenessProbe: probe && { ...probe, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3 },
-                            readinessProbe: probe && { ...probe, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
-                            startupProbe: probe && { ...probe, periodSeconds: 5, failureThreshold: 30 },
+                            ...probes,
                             securityContext: restrictedContainerSecurity(s.runAsUser),
                             // The root filesystem is read-only; /tmp is the one writable place.
                             volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                         }],
-                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: disk.tmpSizeLimit } }],
                     },
                 },
             },
@@ -89,10 +88,12 @@ export class Service extends pulumi.ComponentResource {
             spec: { type: "ClusterIP", selector, ports: [{ name: "http", port, targetPort: "http", protocol: "TCP" }] },
         }, child);
 
-        // One pod at a time may be evicted, at any scale the HPA picks.
+        // One pod at a time may be evicted, at any scale the HPA picks. Pods that are not ready
+        // (crash-looping, say) may always be evicted: they serve nothing, and under the default
+        // (IfHealthyBudget) they would block every node drain while the budget is used up.
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
             metadata: meta,
-            spec: { selector: { matchLabels: selector }, maxUnavailable: 1 },
+            spec: { selector: { matchLabels: selector }, maxUnavailable: 1, unhealthyPodEvictionPolicy: "AlwaysAllow" },
         }, child);
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {

@@ -1,6 +1,6 @@
 /** Kubernetes policies: workload security, network exposure, RBAC, availability. */
 import { coversInternet } from "../../components/src/planners/network";
-import { imageProblem, literalCredentialReason } from "../../components/src/planners/workload";
+import { imageProblem, literalCredentialReason, parseImage } from "../../components/src/planners/workload";
 import { type Report, type Subject, k8sName, resourcePolicy } from "./policy";
 
 /** Where the pod spec sits in each workload kind. */
@@ -150,29 +150,51 @@ export const resourceRequestsLimits = resourcePolicy<{ requireCpuLimit: boolean 
     configSchema: { properties: { requireCpuLimit: { type: "boolean", default: true } } },
     check: (r, config, report) => perContainer(r, report, ({ c, path }) => {
         const missing = [];
-        if (c.resources?.requests?.cpu === undefined) missing.push("requests.cpu");
-        if (c.resources?.requests?.memory === undefined) missing.push("requests.memory");
+        // An omitted request defaults to the limit (the API server copies it): a limit is a request too.
+        const requested = (k: string) => c.resources?.requests?.[k] !== undefined || c.resources?.limits?.[k] !== undefined;
+        if (!requested("cpu")) missing.push("requests.cpu");
+        if (!requested("memory")) missing.push("requests.memory");
         if (c.resources?.limits?.memory === undefined) missing.push("limits.memory");
         if ((config.requireCpuLimit ?? true) && c.resources?.limits?.cpu === undefined) missing.push("limits.cpu");
         return missing.length ? `${path}.resources lacks ${missing.join(", ")}; set them so the scheduler and the HPA can work` : undefined;
     }),
 });
 
-export const imagePinned = resourcePolicy<{ requireDigest: boolean }>({
+/** The registry of an image repository: its first part when that names a host, else Docker Hub. */
+export function imageRegistry(repository: string): string {
+    const first = repository.split("/")[0];
+    return repository.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : "docker.io";
+}
+
+export const imagePinned = resourcePolicy<{ requireDigest: boolean; tagPinnedRepositories: string[]; allowedRegistries: string[] }>({
     name: "k8s-image-pinned",
-    description: "Images must be pinned: a tag other than latest, or a digest where requireDigest is set.",
+    description: "Images must be pinned: a tag other than latest, or a digest where requireDigest is set (except the repositories listed in tagPinnedRepositories); with allowedRegistries, only from those registries.",
     enforcementLevel: "mandatory",
     types: WORKLOAD_TYPES,
-    configSchema: { properties: { requireDigest: { type: "boolean", default: false } } },
+    configSchema: {
+        properties: {
+            requireDigest: { type: "boolean", default: false },
+            // Repositories whose published digest is not known yet: a version tag still passes for them.
+            tagPinnedRepositories: { type: "array", items: { type: "string" }, default: [] },
+            // Empty: any registry.
+            allowedRegistries: { type: "array", items: { type: "string" }, default: [] },
+        },
+    },
     check: (r, config, report) => perContainer(r, report, ({ c, path }) => {
-        const problem = typeof c.image === "string" ? imageProblem(c.image, config.requireDigest ?? false) : "must be set";
-        return problem ? `${path}.image "${c.image}" ${problem}` : undefined;
+        if (typeof c.image !== "string") return `${path}.image "${c.image}" must be set`;
+        const { repository } = parseImage(c.image);
+        const requireDigest = (config.requireDigest ?? false) && !(config.tagPinnedRepositories ?? []).includes(repository);
+        const problem = imageProblem(c.image, requireDigest);
+        if (problem) return `${path}.image "${c.image}" ${problem}`;
+        const allowed = config.allowedRegistries ?? [];
+        const registry = imageRegistry(repository);
+        return allowed.length && !allowed.includes(registry) ? `${path}.image "${c.image}" comes from the registry ${registry}, not one of ${allowed.join(", ")}; mirror it there` : undefined;
     }),
 });
 
 export const probes = resourcePolicy({
     name: "k8s-probes",
-    description: "Long-running containers that serve a port must have liveness and readiness probes.",
+    description: "Long-running containers that serve a port must have liveness and readiness probes, and not the same one for both.",
     enforcementLevel: "advisory",
     types: WORKLOAD_TYPES.filter((t) => !BATCH_TYPES.includes(t)),
     check: (r, _c, report) => {
@@ -181,6 +203,9 @@ export const probes = resourcePolicy({
             if (!c.ports?.length) return;
             const missing = ["livenessProbe", "readinessProbe"].filter((p) => !c[p]);
             if (missing.length) report(`${k8sName(r)}: ${path}.containers[${i}] serves a port but has no ${missing.join(" or ")}; add HTTP or TCP probes`);
+            // Readiness may follow a dependency; if liveness does too, one outage restarts every replica.
+            else if (JSON.stringify(c.livenessProbe) === JSON.stringify(c.readinessProbe))
+                report(`${k8sName(r)}: ${path}.containers[${i}] has the same livenessProbe as readinessProbe, so a failing dependency restarts every pod; probe liveness with a cheaper check (the port) and a higher failureThreshold`);
         });
     },
 });
@@ -261,7 +286,8 @@ export const tlsRequired = resourcePolicy({
             const at = `spec.listeners[${i}] ("${l.name}")`;
             if ((l.protocol === "HTTPS" || l.protocol === "TLS") && !(l.tls?.certificateRefs ?? []).length && l.tls?.mode !== "Passthrough")
                 report(`${k8sName(r)}: ${at} has no tls.certificateRefs; reference a certificate Secret`);
-            if (l.protocol === "HTTP" && l.allowedRoutes?.namespaces?.from !== "Same")
+            // allowedRoutes.namespaces.from defaults to Same: an omitted one is the redirect-only listener.
+            if (l.protocol === "HTTP" && (l.allowedRoutes?.namespaces?.from ?? "Same") !== "Same")
                 report(`${k8sName(r)}: ${at} serves plain HTTP to other namespaces; serve HTTPS, or restrict it to a redirect route (allowedRoutes.namespaces.from: Same)`);
         });
         if (!listeners.some((l) => l.protocol === "HTTPS" || l.protocol === "TLS")) report(`${k8sName(r)}: spec.listeners has no HTTPS listener; add one`);

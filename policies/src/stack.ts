@@ -160,3 +160,65 @@ export const routeLiveBackend = stackPolicy({
         }
     },
 });
+
+/** Pods a PDB with `minAvailable` keeps at `replicas`: a count, or a percentage rounded up (as the disruption controller does). */
+export function pdbKeeps(minAvailable: unknown, replicas: number): number | undefined {
+    if (typeof minAvailable === "number") return minAvailable;
+    const m = typeof minAvailable === "string" ? /^([0-9]+)%$/.exec(minAvailable) : null;
+    return m ? Math.ceil((Number(m[1]) * replicas) / 100) : undefined;
+}
+
+export const pdbBelowHpaMinimum = stackPolicy({
+    name: "stack-pdb-below-hpa-minimum",
+    description: "A PodDisruptionBudget's minAvailable must be below the minReplicas of the HPA scaling the pods it selects: at the minimum it would block every eviction.",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const pdbFor = selectorIndex(resources.filter((r) => r.type === PDB), (p) => p.props.spec?.selector);
+        const workloads = new Map(resources.filter((r) => r.type === DEPLOYMENT || r.type === STATEFULSET).map((w) => [JSON.stringify([ns(w), w.props.kind ?? w.type.split(":").pop(), nameOf(w)]), w]));
+        for (const h of resources.filter((r) => r.type === HPA)) {
+            const ref = h.props.spec?.scaleTargetRef ?? {};
+            const w = workloads.get(JSON.stringify([ns(h), ref.kind, ref.name]));
+            const pdb = w && pdbFor(ns(w), podLabels(w));
+            if (!pdb) continue;
+            // minReplicas defaults to 1.
+            const min = h.props.spec?.minReplicas ?? 1;
+            const keeps = pdbKeeps(pdb.props.spec?.minAvailable, min);
+            if (keeps !== undefined && keeps >= min)
+                report(`${k8sName(pdb)}: spec.minAvailable (${pdb.props.spec.minAvailable}) keeps ${keeps} of the ${min} pods ${k8sName(h)} may scale ${k8sName(w)} down to, so no pod may be evicted there and node drains block; use maxUnavailable: 1`, pdb.urn);
+        }
+    },
+});
+
+/** The pod template labels of a workload (a CronJob's are two levels down, a Pod's are its own). */
+function templateLabels(r: Subject): Record<string, string> | undefined {
+    if (r.type === "kubernetes:core/v1:Pod") return r.props.metadata?.labels;
+    if (r.type === "kubernetes:batch/v1:CronJob") return r.props.spec?.jobTemplate?.spec?.template?.metadata?.labels;
+    return podLabels(r);
+}
+
+const SELECTORS: readonly { type: string; field: string; of: (r: Subject) => any }[] = [
+    // A Service's selector is a plain map; a Service without one has its endpoints managed by hand.
+    { type: "kubernetes:core/v1:Service", field: "spec.selector", of: (r) => (r.props.spec?.selector ? { matchLabels: r.props.spec.selector } : undefined) },
+    { type: PDB, field: "spec.selector", of: (r) => r.props.spec?.selector },
+    { type: NETPOL, field: "spec.podSelector", of: (r) => r.props.spec?.podSelector },
+];
+
+export const selectorMatchesPods = stackPolicy({
+    name: "stack-selector-matches-pods",
+    description: "Every Service, PodDisruptionBudget and NetworkPolicy with a non-empty selector must select a pod template of the stack in its namespace (a typo in a label makes it a silent no-op).",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const templates = resources.filter((r) => WORKLOAD_TYPES.includes(r.type)).map((w) => ({ namespace: ns(w), labels: templateLabels(w) }));
+        for (const { type, field, of } of SELECTORS) {
+            for (const r of resources.filter((x) => x.type === type)) {
+                const selector = of(r);
+                const labels = Object.values(selector?.matchLabels ?? {});
+                const exprs: unknown[] = selector?.matchExpressions ?? [];
+                // Empty selects every pod; a value not known yet (a preview) cannot be judged.
+                if (!selector || (labels.length === 0 && exprs.length === 0) || labels.some((v) => typeof v !== "string")) continue;
+                if (!templates.some((t) => t.namespace === ns(r) && selects(selector, t.labels)))
+                    report(`${k8sName(r)}: ${field} selects no pod template of the stack in namespace "${ns(r)}"; match the labels of the workload it is meant for`, r.urn);
+            }
+        }
+    },
+});

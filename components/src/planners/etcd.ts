@@ -15,6 +15,23 @@ export const PEER_PORT = 2380;
 export const CLIENT_PORT = 2379;
 export const METRICS_PORT = 2381;
 
+/**
+ * Scheduling priority of the members (a PriorityClass `<namespace>-<name>` per cluster): above
+ * ordinary workloads (0), so a member evicted by node pressure or preempted is rescheduled before
+ * the services that need it; far below the system classes (2000000000 and up).
+ */
+export const ETCD_PRIORITY = 100000;
+/**
+ * How late a snapshot run may still start (seconds). A run missed by more (controller down, say)
+ * is skipped for the next one; without a deadline, 100 missed runs make the CronJob stop for good.
+ */
+export const SNAPSHOT_STARTING_DEADLINE_SECONDS = 1800;
+/**
+ * Local disk of the etcd containers: the data and the snapshots are on volumes and the root
+ * filesystem is read-only, so only the logs and the writable layer use node disk.
+ */
+export const ETCD_EPHEMERAL_STORAGE = { request: "64Mi", limit: "256Mi" } as const;
+
 /** Who issues the member and client certificates. */
 export const EtcdCertificates = { Pulumi: "pulumi", CertManager: "cert-manager" } as const;
 export type EtcdCertificates = (typeof EtcdCertificates)[keyof typeof EtcdCertificates];
@@ -39,6 +56,11 @@ export function etcdObjectNames(name: string) {
         podDisruptionBudget: name,
         cronJob: `${name}-snapshot`,
     };
+}
+
+/** The PriorityClass of the etcd `name` in `namespace`: cluster-scoped, so the namespace is part of its name (at most 63 + 1 + 43 characters). */
+export function etcdPriorityClassName(namespace: string, name: string): string {
+    return `${namespace}-${name}`;
 }
 
 /**

@@ -51,9 +51,20 @@ export interface ServiceArgs {
     namespace: pulumi.Input<string>;
     /** Container image, pinned by a tag other than `latest` or (recommended) by digest. */
     image: string;
-    /** Container port served over HTTP; enables the Service, the probes and gateway ingress. @default - none (a worker) */
+    /**
+     * Container port served over HTTP; enables the Service, the probes and gateway ingress.
+     * The three probes differ on purpose:
+     * - readiness: `GET healthPath` every 5 s, out of the Service after 2 failures; the health
+     *   endpoint may check dependencies, since failing it only takes the pod out of rotation.
+     * - liveness: a TCP connect to the port every 20 s, restarted after 6 failures (2 minutes);
+     *   it never reads the health path, so a failing dependency (shared by every replica) does
+     *   not restart every pod at once: only a process that stopped accepting connections is.
+     * - startup: the same TCP connect every 5 s, up to 30 failures (150 s to boot); liveness
+     *   starts once it passes, readiness runs meanwhile.
+     * @default - none (a worker: no Service, no probes)
+     */
     port?: number;
-    /** Path of the HTTP liveness and readiness probes. @default /healthz */
+    /** Path of the HTTP readiness probe (liveness and startup only check that the port accepts connections). @default /healthz */
     healthPath?: string;
     /** CPU request. @default 250m */
     cpu?: string;
@@ -105,6 +116,35 @@ export const SERVICE_DEFAULTS = {
     kubernetesVersion: CLUSTER_DEFAULTS.kubernetesVersion,
     autoscaling: AUTOSCALING_DEFAULTS,
 } as const;
+
+/**
+ * The probes of a service with a port (see {@link ServiceArgs.port}). Liveness is cheaper and
+ * slower to fire than readiness: readiness may fail with a dependency and only drains the pod;
+ * liveness restarts it, so it (and the startup probe that gates it) checks only the port.
+ */
+export const SERVICE_PROBES = {
+    startup: { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 30 },
+    readiness: { periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 2 },
+    liveness: { periodSeconds: 20, timeoutSeconds: 2, failureThreshold: 6 },
+} as const;
+
+/** The startup, readiness and liveness probes of `s`, or undefined for a worker (no port). */
+export function serviceProbes(s: Pick<ResolvedService, "port" | "healthPath">) {
+    if (s.port === undefined) return undefined;
+    const tcp = { tcpSocket: { port: "http" } };
+    return {
+        startupProbe: { ...tcp, ...SERVICE_PROBES.startup },
+        readinessProbe: { httpGet: { path: s.healthPath, port: "http" }, ...SERVICE_PROBES.readiness },
+        livenessProbe: { ...tcp, ...SERVICE_PROBES.liveness },
+    };
+}
+
+/**
+ * Local disk of a service's pod. /tmp (the one writable path) is an emptyDir capped at
+ * `tmpSizeLimit`; the container's ephemeral-storage limit covers that plus its logs, so the
+ * kubelet evicts a pod that fills the node's disk instead of the node failing.
+ */
+export const SERVICE_EPHEMERAL_STORAGE = { tmpSizeLimit: "256Mi", request: "128Mi", limit: "512Mi" } as const;
 
 /** The args with every default applied; the component reads only this (and the Inputs). */
 export interface ResolvedService {
