@@ -39,6 +39,8 @@ export interface NodeSpec {
     readonly cpu: string;
     readonly memory: string;
     readonly pods?: number;
+    /** Allocatable ephemeral storage. @default 100Gi */
+    readonly ephemeralStorage?: string;
     readonly labels?: Readonly<Record<string, string>>;
     readonly taints?: readonly { key: string; value?: string; effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute" }[];
 }
@@ -197,8 +199,9 @@ export function nodeManifest(n: NodeSpec): object {
         },
         spec: { taints: n.taints ?? [] },
         status: {
-            allocatable: { cpu: n.cpu, memory: n.memory, pods: String(n.pods ?? 110) },
-            capacity: { cpu: n.cpu, memory: n.memory, pods: String(n.pods ?? 110) },
+            // ephemeral-storage too: without it, a pod that requests any is unschedulable.
+            allocatable: { cpu: n.cpu, memory: n.memory, pods: String(n.pods ?? 110), "ephemeral-storage": n.ephemeralStorage ?? "100Gi" },
+            capacity: { cpu: n.cpu, memory: n.memory, pods: String(n.pods ?? 110), "ephemeral-storage": n.ephemeralStorage ?? "100Gi" },
         },
     };
 }

@@ -122,7 +122,7 @@ describe("the local stack in a real control plane", () => {
         p.run(["destroy", "--yes", "--stack", "local"]);
         const left = cluster.kubectl(["get", "namespaces", "-o", "name"]).split("\n").filter((n) => n === `namespace/${NS}` || n === "namespace/gateway");
         expect(left).toEqual([]);
-        const managed = cluster.kubectl(["get", "clusterroles,clusterrolebindings,gatewayclasses,storageclasses", "-l", "app.kubernetes.io/managed-by=paas", "-o", "name"]).trim();
+        const managed = cluster.kubectl(["get", "clusterroles,clusterrolebindings,gatewayclasses,storageclasses,priorityclasses", "-l", "app.kubernetes.io/managed-by=paas", "-o", "name"]).trim();
         expect(managed).toBe("");
         // Released simulated volumes are removed too.
         const deadline = Date.now() + 30_000;
