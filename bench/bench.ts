@@ -20,7 +20,6 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -206,27 +205,12 @@ if (ONLY.has("tests")) {
     table.push("| suite | median (min–max) |", "|---|---|", `| \`npm test\` | ${fmt(stats(t.test), "s")} |`, `| \`npm run typecheck\` | ${fmt(stats(t.typecheck), "s")} |`, "");
 }
 
-/** The first base from `preferred` (in steps of 10) whose six loopback ports are free. */
-async function freePortBase(preferred: number): Promise<number> {
-    const free = (port: number) => new Promise<boolean>((resolve) => {
-        const srv = net.createServer();
-        srv.once("error", () => resolve(false));
-        srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-    });
-    for (let base = preferred; base < preferred + 1000; base += 10) {
-        let ok = true;
-        for (let i = 0; i < 6 && ok; i++) ok = await free(base + i);
-        if (ok) return base;
-    }
-    throw new Error(`no six free loopback ports from ${preferred}`);
-}
-
 async function finish(): Promise<void> {
     // ---- the real control plane: opt-in, see the header
     if (ONLY.has("cluster")) {
         if (!hasPulumi) throw new Error("the cluster part needs the toolchain: npm run toolchain");
         const { clusterBench } = await import("./cluster");
-        const r = await clusterBench({ root: ROOT, work, runs: Math.min(RUNS, 3), log, stats, fmt, scratch, runJson, freePortBase });
+        const r = await clusterBench({ root: ROOT, work, runs: Math.min(RUNS, 3), log, stats, fmt, scratch, runJson, timed });
         results.cluster = r.rows;
         table.push(...r.table);
     }

@@ -8,11 +8,10 @@
  * Each side starts from an empty cluster (the previous one is destroyed, untimed); ratios are
  * taken pair by pair.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { clusterDown, clusterUp, kubectl, ZONES } from "../scripts/cluster/cluster";
+import { clusterDown, clusterUp, freePortBase, kubectl, ZONES } from "../scripts/cluster/cluster";
 import { benchConfig } from "./configs";
 import type { GraphNode } from "./graph";
 
@@ -27,26 +26,18 @@ export interface ClusterBenchContext {
     /** A scratch project with its own backend and a `local` stack. */
     readonly scratch: (name: string, fill: (dir: string) => void) => { dir: string; env: NodeJS.ProcessEnv };
     readonly runJson: (cmd: string, argv: string[]) => { resources: number };
-    /** The first port base from `preferred` whose six loopback ports are free. */
-    readonly freePortBase: (preferred: number) => Promise<number>;
+    /** Milliseconds a command took; throws with its output when it fails. */
+    readonly timed: (cmd: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv) => number;
 }
 
 const NS = "apps";
-
-function timedRun(cmd: string, argv: string[], cwd: string, env: NodeJS.ProcessEnv): number {
-    const t0 = performance.now();
-    const r = spawnSync(cmd, argv, { cwd, env, encoding: "utf8", maxBuffer: 1 << 28 });
-    const ms = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(" ")} failed:\n${(r.stdout + r.stderr).slice(-3000)}`);
-    return ms / 1000;
-}
 
 export async function clusterBench(ctx: ClusterBenchContext): Promise<{ rows: Record<number, unknown>; table: string[] }> {
     const dir = path.join(ctx.work, "cluster");
     // Room for N = 100 at the HPA minimums (200 pods of 250m = 50 CPU): three 16-CPU nodes are not enough,
     // and the real scheduler leaves the rest Pending (a first run timed out on exactly that).
     const nodes = Array.from({ length: 9 }, (_, i) => ({ name: `bench-node-${i}`, zone: ZONES[i % 3], cpu: "16", memory: "64Gi", pods: 110 }));
-    const o = { dir, portBase: await ctx.freePortBase(17_570), nodes, log: ctx.log };
+    const o = { dir, portBase: await freePortBase(17_570), nodes, log: ctx.log };
     const rows: Record<number, unknown> = {};
     const table = ["| control plane (`pulumi up`, awaited) | N | program | floor | kubectl apply + wait | program/floor | program/kubectl | floor, no await | program preview |", "|---|---|---|---|---|---|---|---|---|"];
     try {
@@ -85,8 +76,8 @@ export async function clusterBench(ctx: ClusterBenchContext): Promise<{ rows: Re
             const floorNoAwait = floorProject(`cluster-floor-noawait-${n}`, noAwait);
             const pulumiArgs = ["--yes", "--stack", "local", "--non-interactive", "--color", "never"];
             const up = (s: { dir: string; env: NodeJS.ProcessEnv }) => () => {
-                const t = timedRun("pulumi", ["up", ...pulumiArgs], s.dir, s.env);
-                timedRun("pulumi", ["destroy", ...pulumiArgs], s.dir, s.env);
+                const t = ctx.timed("pulumi", ["up", ...pulumiArgs], s.dir, s.env) / 1000;
+                ctx.timed("pulumi", ["destroy", ...pulumiArgs], s.dir, s.env);
                 return t;
             };
             const kubectlSide = () => {
@@ -112,7 +103,7 @@ export async function clusterBench(ctx: ClusterBenchContext): Promise<{ rows: Re
             // Where the time goes, once per size: the floor without await (engine + server), and the
             // program's preview against the live cluster (engine + program + dry runs).
             samples.floorNoAwait.push(up(floorNoAwait)());
-            samples.preview.push(timedRun("pulumi", ["preview", "--stack", "local", "--non-interactive", "--color", "never"], program.dir, program.env));
+            samples.preview.push(ctx.timed("pulumi", ["preview", "--stack", "local", "--non-interactive", "--color", "never"], program.dir, program.env) / 1000);
             ctx.log(`cluster N=${n}: floor without await ${samples.floorNoAwait[0].toFixed(1)} s, program preview ${samples.preview[0].toFixed(1)} s`);
             const row = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, ctx.stats(v)])) as Record<keyof typeof samples, Stats>;
             rows[n] = { resources: captured.resources, objects: objects.length, ...row };

@@ -5,6 +5,7 @@
  */
 import type { EnforcementLevel } from "@pulumi/policy";
 import { allPolicies } from "./all";
+import { editDistance } from "../../components/src/validation";
 import type { PaasResourcePolicy, PaasStackPolicy, Subject } from "./policy";
 
 export type PolicyConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;
@@ -48,23 +49,12 @@ export function jsonKind(v: unknown): string {
     return typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
 
-/** Edit distance, for "did you mean" hints. */
-function distance(a: string, b: string): number {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const cur = [i];
-        for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        prev = cur;
-    }
-    return prev[b.length];
-}
-
 /** The candidate closest to `given` if it is plausibly a typo of it (case ignored). */
 export function closest(given: string, candidates: readonly string[]): string | undefined {
     let best: string | undefined;
     let bestD = Infinity;
     for (const c of candidates) {
-        const d = distance(given.toLowerCase(), c.toLowerCase());
+        const d = editDistance(given, c); // case-insensitive
         if (d < bestD) [best, bestD] = [c, d];
     }
     return best !== undefined && bestD <= Math.max(2, Math.floor(given.length / 4)) ? best : undefined;

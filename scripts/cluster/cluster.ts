@@ -244,11 +244,22 @@ export interface ClusterInfo {
 const MARKER = ".paas-cluster";
 const OPTIONS_FILE = "options.json";
 
-const portFree = (port: number) => new Promise<boolean>((resolve) => {
+/** True when nothing listens on 127.0.0.1:`port`. */
+export const portFree = (port: number) => new Promise<boolean>((resolve) => {
     const srv = net.createServer();
     srv.once("error", () => resolve(false));
     srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
 });
+
+/** The first base from `preferred` (in steps of 10) whose six ports are all free on 127.0.0.1. */
+export async function freePortBase(preferred: number): Promise<number> {
+    for (let base = preferred; base < preferred + 1000; base += 10) {
+        let free = true;
+        for (const port of Object.values(ports(base))) free = free && (await portFree(port));
+        if (free) return base;
+    }
+    throw new Error(`no six free loopback ports from ${preferred} to ${preferred + 1000}`);
+}
 
 /** One `up` or `down` at a time per folder (e.g. up:local and cluster:up started together). */
 async function withLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {

@@ -54,6 +54,12 @@ function leaf(dir: string, caName: string, name: string, subject: string, extens
     fs.rmSync(ext);
 }
 
+/** A certificate (and key) `<name>.crt`/`.key` in `dir`, signed by the cluster CA there; kept if it exists. */
+export function issueCertificate(dir: string, name: string, subject: string, extensions: string[]): { cert: string; key: string } {
+    leaf(dir, "ca", name, subject, extensions);
+    return { cert: path.join(dir, `${name}.crt`), key: path.join(dir, `${name}.key`) };
+}
+
 export function clientSubject(c: ClientIdentity): string {
     return `${c.groups.map((g) => `/O=${g}`).join("")}/CN=${c.user}`;
 }

@@ -46,6 +46,11 @@ function startTimeOf(pid: number): string | undefined {
     }
 }
 
+/** True when `pid` is a live process (not a zombie). */
+export function isAlive(pid: number): boolean {
+    return startTimeOf(pid) !== undefined;
+}
+
 /** True when the process of the pid file runs: same start time, and the binary it was started from. */
 function isOurs(p: PidFile): boolean {
     const started = startTimeOf(p.pid);

@@ -4,10 +4,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clusterDown, clusterStatus, clusterUp, COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
+import { isAlive as alive } from "../../scripts/cluster/processes";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { ROOT } from "../harness/stacks";
 
-const alive = (pid: number) => fs.existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
 
 describe("the control plane's lifecycle", () => {
     let cluster: TestCluster;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initialState, planAutoscaling, step } from "../../components/src/planners/autoscaling";
-import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
+import { clusterStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { startMetricsServer, type MetricsServer } from "../harness/metrics-server";
 
@@ -60,12 +60,8 @@ function probeFixture(portOffset: number, opts: { featureGates?: string; kuberne
             featureGates: opts.featureGates,
         });
         f.metrics = await startMetricsServer(f.cluster);
-        f.p = scratchProject(localStackYaml((c) => {
-            for (const k of Object.keys(c)) if (k.startsWith("paas:") && k !== "paas:cloud") delete c[k];
-            c["paas:cluster"] = { local: { kubeconfigFile: f.cluster.info.kubeconfig }, ...(opts.kubernetesVersion ? { kubernetesVersion: opts.kubernetesVersion } : {}) };
-            c["paas:addons"] = { gatewayController: "none" };
-            c["paas:services"] = [probe];
-        }), { timeoutMs: 300_000 });
+        f.p = scratchProject(clusterStackYaml(f.cluster.info.kubeconfig, { "paas:services": [probe] },
+            opts.kubernetesVersion ? { kubernetesVersion: opts.kubernetesVersion } : {}), { timeoutMs: 300_000 });
         f.p.run(["stack", "init", "local"]);
         f.p.run(["up", "--yes", "--stack", "local"]);
         f.metrics.setUsage(55);

@@ -7,21 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPONENTS, DEFAULT_NODES } from "../../scripts/cluster/cluster";
+import { isAlive as alive } from "../../scripts/cluster/processes";
 import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { ROOT } from "../harness/stacks";
 
 const prodPolicy = path.join(ROOT, "policies/config/prod.json");
 const NS = "apps";
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.startsWith("Z");
-    } catch {
-        return false;
-    }
-}
 
 let cluster: TestCluster;
 const pids: number[] = [];

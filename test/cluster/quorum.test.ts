@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planEtcd } from "../../components/src/planners/etcd";
 import { ZONES } from "../../scripts/cluster/cluster";
-import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
+import { clusterStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { ROOT } from "../harness/stacks";
 
@@ -20,14 +20,11 @@ describe("the quorum and the budgets, by the eviction API", () => {
     const projects: ScratchProject[] = [];
     /** A stack of its own: an etcd quorum of `members` and one service, in namespace `ns`. */
     const deploy = (ns: string, members: number) => {
-        const p = scratchProject(localStackYaml((c) => {
-            for (const k of Object.keys(c)) if (k.startsWith("paas:") && k !== "paas:cloud") delete c[k];
-            c["paas:cluster"] = { local: { kubeconfigFile: cluster.info.kubeconfig } };
-            c["paas:addons"] = { gatewayController: "none" };
-            c["paas:namespace"] = ns;
-            c["paas:gateway"] = { namespace: `${ns}-gateway` };
-            c["paas:services"] = [{ name: "web", image: "ghcr.io/acme/web:1.0.0", port: 8080, autoscaling: { minReplicas: 3, maxReplicas: 6 } }];
-            c["paas:etcd"] = { members, certificates: "cert-manager" };
+        const p = scratchProject(clusterStackYaml(cluster.info.kubeconfig, {
+            "paas:namespace": ns,
+            "paas:gateway": { namespace: `${ns}-gateway` },
+            "paas:services": [{ name: "web", image: "ghcr.io/acme/web:1.0.0", port: 8080, autoscaling: { minReplicas: 3, maxReplicas: 6 } }],
+            "paas:etcd": { members, certificates: "cert-manager" },
         }), { timeoutMs: 400_000 });
         projects.push(p);
         p.run(["stack", "init", "local"]);

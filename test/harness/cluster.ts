@@ -1,10 +1,9 @@
 /** A private control plane for one test file: its own state folder and ports, stopped by PID. */
 import * as fs from "node:fs";
 import * as https from "node:https";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ClusterInfo, type ClusterOptions, clusterDown, clusterUp, DEFAULT_NODES, kubectl } from "../../scripts/cluster/cluster";
+import { type ClusterInfo, type ClusterOptions, clusterDown, clusterUp, DEFAULT_NODES, freePortBase, kubectl } from "../../scripts/cluster/cluster";
 
 export interface TestCluster {
     readonly options: ClusterOptions;
@@ -16,22 +15,6 @@ export interface TestCluster {
     /** One API request as the admin, with the raw status code (e.g. an eviction's 201 or 429). */
     request(method: string, apiPath: string, body?: unknown): Promise<{ status: number; body: any }>;
     down(): Promise<string[]>;
-}
-
-const portFree = (port: number) => new Promise<boolean>((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-});
-
-/** The first base from `preferred` (in steps of 10) whose six ports are all free on 127.0.0.1. */
-async function freePortBase(preferred: number): Promise<number> {
-    for (let base = preferred; base < preferred + 1000; base += 10) {
-        let free = true;
-        for (let i = 0; i < 6 && free; i++) free = await portFree(base + i);
-        if (free) return base;
-    }
-    throw new Error(`no six free loopback ports from ${preferred} to ${preferred + 1000}`);
 }
 
 /**
@@ -61,6 +44,8 @@ export async function startTestCluster(preferredPortBase: number, extra: Partial
         }
     };
     process.once("exit", killAll);
+    const pki = path.join(dir, "pki");
+    const admin = { ca: fs.readFileSync(path.join(pki, "ca.crt")), cert: fs.readFileSync(path.join(pki, "admin.crt")), key: fs.readFileSync(path.join(pki, "admin.key")) };
     return {
         options,
         info,
@@ -75,9 +60,8 @@ export async function startTestCluster(preferredPortBase: number, extra: Partial
             return parsed.filter((e) => e !== undefined);
         },
         request: (method, apiPath, body) => new Promise((resolve, reject) => {
-            const pki = path.join(dir, "pki");
             const req = https.request(`${info.server}${apiPath}`, {
-                method, ca: fs.readFileSync(path.join(pki, "ca.crt")), cert: fs.readFileSync(path.join(pki, "admin.crt")), key: fs.readFileSync(path.join(pki, "admin.key")),
+                method, ...admin,
                 headers: { "content-type": "application/json" },
             }, (res) => {
                 let text = "";

@@ -33,6 +33,17 @@ export function localStackYaml(edit: (config: Record<string, any>) => void = () 
     return stringify(doc);
 }
 
+/**
+ * A `local` stack of only `config` (none of the committed stack's services, routes, etcd or
+ * access), deployed into the cluster of `kubeconfigFile`, with no gateway controller to install.
+ */
+export function clusterStackYaml(kubeconfigFile: string, config: Record<string, unknown>, cluster: Record<string, unknown> = {}): string {
+    return localStackYaml((c) => {
+        for (const k of Object.keys(c)) if (k.startsWith("paas:") && k !== "paas:cloud") delete c[k];
+        Object.assign(c, { "paas:cluster": { local: { kubeconfigFile }, ...cluster }, "paas:addons": { gatewayController: "none" }, ...config });
+    });
+}
+
 export interface RunResult { code: number; out: string }
 
 export interface ScratchProject {

@@ -41,7 +41,7 @@ function podMetrics(p: any, pct: number) {
 }
 
 const notFound = { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 };
-const server = https.createServer({ cert: fs.readFileSync(path.join(dir, "metrics.crt")), key: fs.readFileSync(path.join(dir, "metrics.key")) }, async (req, res) => {
+const server = https.createServer({ cert: fs.readFileSync(path.join(pkiDir, "metrics.crt")), key: fs.readFileSync(path.join(pkiDir, "metrics.key")) }, async (req, res) => {
     const url = new URL(req.url ?? "/", "https://localhost");
     const send = (code: number, body: unknown) => {
         res.writeHead(code, { "content-type": "application/json" });

@@ -4,9 +4,10 @@
  * server's aggregation layer through an APIService and an ExternalName Service (the aggregator
  * dials `localhost:<port>` and checks the certificate against `<service>.<namespace>.svc`).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { issueCertificate } from "../../scripts/cluster/pki";
 import type { TestCluster } from "./cluster";
 import { ROOT } from "./stacks";
 
@@ -23,19 +24,11 @@ export interface MetricsServer {
     close(): Promise<void>;
 }
 
-function sign(dir: string, pkiDir: string): void {
-    const sans = `subjectAltName=DNS:${SERVICE}.${NAMESPACE}.svc,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n`;
-    fs.writeFileSync(path.join(dir, "metrics.ext"), sans);
-    const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-    run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "metrics.key", "-out", "metrics.csr", "-subj", `/CN=${SERVICE}`]);
-    run(["x509", "-req", "-in", "metrics.csr", "-CA", path.join(pkiDir, "ca.crt"), "-CAkey", path.join(pkiDir, "ca.key"), "-CAcreateserial",
-        "-CAserial", path.join(dir, "metrics.srl"), "-days", "30", "-extfile", "metrics.ext", "-out", "metrics.crt"]);
-}
-
 export async function startMetricsServer(cluster: TestCluster): Promise<MetricsServer> {
     const dir = cluster.options.dir;
     const pkiDir = path.join(dir, "pki");
-    sign(dir, pkiDir);
+    // The aggregator checks the certificate against the Service's DNS name.
+    issueCertificate(pkiDir, "metrics", `/CN=${SERVICE}`, ["extendedKeyUsage=serverAuth", `subjectAltName=DNS:${SERVICE}.${NAMESPACE}.svc,DNS:localhost,IP:127.0.0.1`]);
     const usageFile = path.join(dir, "metrics-usage.json");
     const servedFile = path.join(dir, "metrics-served.log");
     // Written whole and renamed: the server never reads half a file.
