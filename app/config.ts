@@ -7,7 +7,7 @@ import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
 import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
 import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
-import { PERMISSIONS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
+import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
 import { GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
@@ -393,10 +393,10 @@ function readSubjects(r: Reader): AclSubject[] {
 /** Reads `paas:access`; the declared default `{}` means no access model. */
 function readAccess(r: Reader): PlatformAccessArgs | undefined {
     if (r.value !== null && typeof r.value === "object" && Object.keys(r.value).length === 0) return undefined;
-    if (!r.object(["rules", "workloadIdentities", "breakGlassClusterAdmins"])) return undefined;
+    if (!r.object(["rules", "workloadIdentities", "breakGlassClusterAdmins", "protectWorkloadIdentities"])) return undefined;
     return stripUndefined({
         rules: r.at("rules").array()?.map((rule) => {
-            rule.object(["name", "subjects", "resources", "namespace", "permission"]);
+            rule.object(["name", "subjects", "resources", "namespace", "permission", "podAccess", "allowPolicyChanges"]);
             required(rule, ["name", "subjects", "resources", "permission"]);
             return stripUndefined({
                 name: rule.at("name").string() ?? "",
@@ -404,6 +404,8 @@ function readAccess(r: Reader): PlatformAccessArgs | undefined {
                 resources: strings(rule.at("resources")) ?? [],
                 namespace: rule.at("namespace").string(),
                 permission: rule.at("permission").oneOf(PERMISSIONS) ?? "read",
+                podAccess: rule.at("podAccess").present ? (rule.at("podAccess").array() ?? []).map((a) => a.oneOf(POD_ACCESS_KINDS) ?? "exec") : undefined,
+                allowPolicyChanges: rule.at("allowPolicyChanges").bool(),
             });
         }),
         workloadIdentities: r.at("workloadIdentities").array()?.map((w) => {
@@ -426,5 +428,6 @@ function readAccess(r: Reader): PlatformAccessArgs | undefined {
             });
         }),
         breakGlassClusterAdmins: r.at("breakGlassClusterAdmins").present ? readSubjects(r.at("breakGlassClusterAdmins")) : undefined,
+        protectWorkloadIdentities: r.at("protectWorkloadIdentities").bool(),
     });
 }

@@ -47,6 +47,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         })),
         warnings: platform.warnings,
         accessMatrix: platform.accessControl()?.matrix ?? {},
+        accessRunAs: platform.accessControl()?.runAs ?? {},
         etcd: etcd
             ? { endpoint: etcd.clientEndpoint, members: etcd.members, quorum: etcd.quorum, faultTolerance: etcd.faultTolerance }
             : undefined,

@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type AclRule, type BindingSpec, PERMISSIONS, RESOURCES, type RoleSpec, SUBJECT_KINDS, SUBRESOURCES, VERBS, compileAcl, scopeKey, subjectKey } from "../components/src/planners/acl";
+import {
+    ALL_SUBRESOURCES, type AclRule, type BindingSpec, GUARD_RESOURCES, PERMISSIONS, POD_ACCESS_KINDS, RESOURCES, type RoleSpec, SUBJECT_KINDS, VERBS,
+    checkAcl, compileAcl, runAsExposure, scopeKey, subjectKey,
+} from "../components/src/planners/acl";
+import { checkAccess } from "../components/src/planners/access";
+import { Problems } from "../components/src/validation";
 import { evaluate } from "../policies/src/run";
 import { FAKE } from "./harness/mocks";
 import { runStack } from "./harness/stacks";
@@ -52,11 +57,10 @@ describe("ACL → RBAC", () => {
             { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
             { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
         ]);
-        // admin: also logs, exec, port-forward and eviction, each with only the verbs it takes.
+        // admin: also logs and eviction, each with only the verbs it takes; never exec or port-forward.
         expect(compileAcl([rule({ permission: "admin", resources: ["deployments", "pods"] })]).roles[0].rules).toEqual([
             { apiGroups: [""], resources: ["pods"], verbs: [...VERBS.admin] },
             { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-            { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["create", "get"] },
             { apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] },
             { apiGroups: ["apps"], resources: ["deployments"], verbs: [...VERBS.admin] },
             { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
@@ -76,9 +80,12 @@ describe("ACL → RBAC", () => {
         permission: fc.constantFrom(...PERMISSIONS),
         n: fc.integer({ min: 1, max: 5 }),
         seed: fc.integer({ min: 0, max: 1000 }),
+        podAccess: fc.subarray([...POD_ACCESS_KINDS]),
     }), { maxLength: 8 }).map((rs) => rs.map((r, i): AclRule => {
         const pool = r.namespace === undefined ? Object.keys(RESOURCES) : namespaced;
-        return { name: `rule${i}`, subjects: r.subjects, namespace: r.namespace, permission: r.permission, resources: Array.from({ length: r.n }, (_, j) => pool[(r.seed + j * 7) % pool.length]) };
+        const resources = Array.from({ length: r.n }, (_, j) => pool[(r.seed + j * 7) % pool.length]);
+        return { name: `rule${i}`, subjects: r.subjects, namespace: r.namespace, permission: r.permission, resources,
+            podAccess: resources.includes("pods") ? r.podAccess : undefined, allowPolicyChanges: true };
     }));
 
     it("never emits a wildcard verb, resource or API group (any ACL)", () => {
@@ -92,7 +99,7 @@ describe("ACL → RBAC", () => {
         fc.assert(fc.property(acl, (rules) => {
             const { roles, bindings, matrix } = compileAcl(rules);
             const subjects = [...new Set(rules.flatMap((r) => r.subjects.map(subjectKey)))];
-            const everything = [...Object.keys(RESOURCES), ...Object.keys(SUBRESOURCES.admin)];
+            const everything = [...Object.keys(RESOURCES), ...ALL_SUBRESOURCES];
             for (const s of subjects) for (const ns of ["ns1", "ns2", undefined]) for (const res of everything) {
                 if (ns !== undefined && !RESOURCES[res.split("/")[0]].namespaced) continue;
                 const expected = ns === undefined
@@ -117,7 +124,6 @@ describe("AccessControl in the example stacks", () => {
             { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
             { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: [...VERBS.write] },
             { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs: [...VERBS.write] },
-            { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: [...VERBS.write] },
             { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: [...VERBS.write] },
         ]);
         expect(run.recorder.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "paas-access-paas-node-viewers-binding").inputs.subjects).toEqual([
@@ -129,6 +135,7 @@ describe("AccessControl in the example stacks", () => {
             "apps/deployments": [...VERBS.admin].sort(), "apps/statefulsets": [...VERBS.admin].sort(), "apps/pods": [...VERBS.admin].sort(),
             "apps/deployments/scale": ["get", "patch", "update"], "apps/statefulsets/scale": ["get", "patch", "update"],
             "apps/pods/log": ["get"], "apps/pods/exec": ["create", "get"], "apps/pods/portforward": ["create", "get"], "apps/pods/eviction": ["create"],
+            // dev opts into exec and port-forward by name; prod stacks do not.
             "cluster/nodes": ["get", "list", "watch"], "cluster/namespaces": ["get", "list", "watch"],
         });
         expect(matrix["ServiceAccount:cicd/deployer"]["apps/deployments"]).toEqual(["create", "delete", "get", "list", "patch", "update", "watch"]);
@@ -181,6 +188,62 @@ describe("AccessControl in the example stacks", () => {
         // The sre admin role's exec is acknowledged as the repository's configs do; the binding is not.
         expect(evaluate(run.recorder.policySubjects(), { all: "mandatory", "k8s-rbac-pod-access": { allowedRoles: ["apps/paas-sre"] } }).map((v) => v.message)).toEqual([
             'ClusterRoleBinding "paas-break-glass-cluster-admin": roleRef.name is cluster-admin; bind a least-privilege role from the access model instead']);
+    });
+});
+
+describe("levels that stay within their names", () => {
+    const problemsOf = (rules: AclRule[]) => { const p = new Problems(); checkAcl(rules, "paas:access.rules", p); return p.list.map((x) => `${x.path}: ${x.message}`); };
+
+    it("grants exec, attach and port-forward only when a rule asks for them, with their own verbs", () => {
+        const asked = compileAcl([rule({ permission: "read", resources: ["pods"], podAccess: ["portforward", "exec"] })]);
+        expect(asked.roles[0].rules).toEqual([
+            { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+            { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["create", "get"] },
+        ]);
+        expect(asked.matrix["Group:devs"]).toEqual({ "apps/pods": ["get", "list", "watch"], "apps/pods/exec": ["create", "get"], "apps/pods/portforward": ["create", "get"] });
+        for (const permission of PERMISSIONS) {
+            const rules = compileAcl([rule({ permission, resources: ["pods"] })]).roles[0].rules;
+            expect(rules.flatMap((r) => r.resources).filter((r) => ["pods/exec", "pods/attach", "pods/portforward"].includes(r))).toEqual([]);
+        }
+        expect(problemsOf([rule({ resources: ["deployments"], podAccess: ["exec"] })])).toEqual(['paas:access.rules[0].podAccess: needs "pods" among the rule\'s resources']);
+        expect(problemsOf([rule({ resources: ["pods"], podAccess: ["ssh" as never] })])).toEqual(['paas:access.rules[0].podAccess[0]: must be one of "exec", "attach", "portforward"']);
+    });
+
+    it("refuses write on what guards a namespace unless the rule says allowPolicyChanges", () => {
+        for (const res of Object.keys(GUARD_RESOURCES)) {
+            expect(problemsOf([rule({ permission: "read", resources: [res] })])).toEqual([]);
+            for (const permission of ["write", "admin"] as const) {
+                expect(problemsOf([rule({ permission, resources: ["deployments", res] })])).toEqual([
+                    `paas:access.rules[0].resources[1]: with permission "${permission}": whoever holds it ${GUARD_RESOURCES[res]}; leave it to the stack, or set allowPolicyChanges: true on the rule to grant it on purpose`,
+                ]);
+                expect(problemsOf([rule({ permission, resources: [res], allowPolicyChanges: true })])).toEqual([]);
+            }
+        }
+        expect(compileAcl([rule({ permission: "write", resources: ["rolebindings"], allowPolicyChanges: true })]).roles[0].rules).toEqual([
+            { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: [...VERBS.write] },
+        ]);
+    });
+
+    it("says who can run pods as a ServiceAccount with a cloud identity, and refuses it on request", () => {
+        const rules = [
+            rule({ name: "readers", permission: "read", resources: ["deployments", "pods"] }),
+            rule({ name: "deployers", subjects: [{ kind: "Group", name: "ci" }], permission: "write", resources: ["deployments"] }),
+            rule({ name: "elsewhere", subjects: [{ kind: "Group", name: "batch" }], namespace: "jobs", permission: "write", resources: ["jobs"] }),
+            rule({ name: "everywhere", subjects: [{ kind: "User", name: "ops" }], namespace: undefined, permission: "write", resources: ["cronjobs"] }),
+        ];
+        expect(runAsExposure(compileAcl(rules).matrix, ["apps/orders", "apps/billing"])).toEqual({ "Group:ci": ["apps/billing", "apps/orders"], "User:ops": ["apps/billing", "apps/orders"] });
+        const identities = [{ namespace: "apps", serviceAccount: "orders", aws: { actions: ["s3:GetObject"], resources: ["arn:aws:s3:::b/*"] } }];
+        const check = (protect: boolean) => { const p = new Problems(); checkAccess({ cloud: "aws", rules, workloadIdentities: identities, protectWorkloadIdentities: protect }, "paas:access", p); return p.list.map((x) => `${x.path}: ${x.message}`); };
+        expect(check(false)).toEqual([]);
+        expect(check(true)).toEqual([
+            "paas:access.rules[1]: lets its subjects run pods as apps/orders, which hold cloud identities (protectWorkloadIdentities is on); grant write in a namespace without such ServiceAccounts, or read only",
+            "paas:access.rules[3]: lets its subjects run pods as apps/orders, which hold cloud identities (protectWorkloadIdentities is on); grant write in a namespace without such ServiceAccounts, or read only",
+        ]);
+    });
+
+    it("publishes the dev stack's run-as exposure: the deployer and the SREs can act as orders", async () => {
+        const run = await runStack("dev");
+        expect(run.outputs.accessRunAs.value).toEqual({ "Group:sre": ["apps/orders"], "ServiceAccount:cicd/deployer": ["apps/orders"] });
     });
 });
 

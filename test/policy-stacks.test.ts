@@ -177,7 +177,7 @@ describe("offline audit command", () => {
             message: 'Deployment "apps/orders": spec.template.spec.automountServiceAccountToken is not false; set it to false, or allow service account "orders" in the policy config',
         },
         podAccess("rules[0] grants create on pods, so it creates pods, which may run as any service account of the namespace and mount its secrets"),
-        podAccess("rules[2] grants create, get on pods/exec, so it runs commands in the pods, with their service accounts and mounted secrets"),
+        podAccess("rules[3] grants create, get on pods/exec, so it runs commands in the pods, with their service accounts and mounted secrets"),
         ]);
         // The same export under dev settings: advisory only, so it passes.
         expect(capture([bad, "--config", path.join(ROOT, "policies/config/dev.json")]).code).toBe(0);

@@ -9,7 +9,7 @@ import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity
 import type * as gcpTypes from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMatrix, compileAcl } from "./planners/acl";
+import { type AccessMatrix, compileAcl, runAsExposure } from "./planners/acl";
 import {
     ACCESS_DEFAULTS, AZURE_IDENTITY_POD_LABELS, type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type GcpGrantArgs,
     IDENTITY_ANNOTATION, type WorkloadIdentityArgs, checkAccess,
@@ -30,6 +30,11 @@ const BINDINGS = new WeakMap<object, Map<string, IdentityBinding>>();
 export class AccessControl extends pulumi.ComponentResource {
     /** Who can do what: subject → scope/resource → verbs. */
     readonly matrix: AccessMatrix;
+    /**
+     * Who can run pods as a ServiceAccount holding a cloud identity (subject → `namespace/name`):
+     * writing a pod-making object lets its writer pick any ServiceAccount of the namespace.
+     */
+    readonly runAs: Record<string, string[]>;
 
     constructor(name: string, args: AccessControlArgs, opts?: pulumi.ComponentResourceOptions) {
         const problems = new Problems();
@@ -42,6 +47,9 @@ export class AccessControl extends pulumi.ComponentResource {
         const bindings = new Map<string, IdentityBinding>();
         BINDINGS.set(this, bindings);
         this.matrix = compiled.matrix;
+        this.runAs = runAsExposure(compiled.matrix, (args.workloadIdentities ?? []).map((w) => `${w.namespace}/${w.serviceAccount}`));
+        for (const [subject, accounts] of Object.entries(this.runAs))
+            pulumi.log.warn(`${name}: ${subject} can run pods as ${accounts.join(", ")} and so act with their cloud identities (it writes pod-making objects in their namespace); set protectWorkloadIdentities to refuse such rules`, this);
         const labels = { ...MANAGED_BY };
 
         for (const role of compiled.roles) {
@@ -76,7 +84,7 @@ export class AccessControl extends pulumi.ComponentResource {
             }
             bindings.set(key, b);
         }
-        this.registerOutputs({ matrix: this.matrix });
+        this.registerOutputs({ matrix: this.matrix, runAs: this.runAs });
     }
 
     /** ServiceAccount annotations binding `namespace/serviceAccount` to its cloud identity (undefined when it has none). */

@@ -119,6 +119,7 @@ export class Platform extends pulumi.ComponentResource {
                 cloud: args.cluster.cloud,
                 rules: args.access.rules,
                 breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
+                protectWorkloadIdentities: args.access.protectWorkloadIdentities,
                 workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...grant }) => ({ ...grant, namespace: appNamespace, serviceAccount: service })),
                 clusterName: c.resolvedPlan().clusterName,
                 oidcProviderArn: c.oidcProviderArn as pulumi.Output<string>,

@@ -78,7 +78,7 @@ export const roleKey = (r: Subject) => {
 
 export const rbacPodAccess = resourcePolicy<{ allowedRoles: string[] }>({
     name: "k8s-rbac-pod-access",
-    description: "RBAC rules that grant pods/exec, pods/attach or creating pods (a way into the workloads' identities) are flagged unless the role is allowed in config (the access model's admin level grants exec by design).",
+    description: "RBAC rules that grant pods/exec, pods/attach or creating pods (a way into the workloads' identities) are flagged unless the role is allowed in config (the access model grants exec only to rules that ask for it in podAccess).",
     enforcementLevel: "advisory",
     types: ROLE_TYPES,
     configSchema: { properties: { allowedRoles: { type: "array", items: { type: "string" }, default: [] } } },

@@ -4,7 +4,7 @@
  * one it does not list is denied.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RESOURCES, SUBRESOURCES } from "../../components/src/planners/acl";
+import { ALL_SUBRESOURCES, RESOURCES } from "../../components/src/planners/acl";
 import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 
@@ -51,7 +51,7 @@ describe("access, by the RBAC authorizer", () => {
     it("agrees with the matrix on every subject × namespace × resource × verb, listed or not", async () => {
         const subjects = Object.keys(matrix).sort();
         expect(subjects).toEqual(["Group:developers", "Group:sre", "ServiceAccount:cicd/deployer", "User:alice@example.com"]);
-        const everything = [...Object.keys(RESOURCES), ...Object.keys(SUBRESOURCES.admin)];
+        const everything = [...Object.keys(RESOURCES), ...ALL_SUBRESOURCES];
         const questions: { subject: string; scope: string; verb: string; expected: boolean; attrs: Parameters<typeof review>[1] }[] = [];
         for (const subject of subjects) for (const full of everything) {
             const [resource, subresource] = full.split("/");

@@ -1,7 +1,7 @@
 /** AccessControl args, their defaults and checks, shared by the config parser and the component. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
-import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl } from "./acl";
+import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl, compileAcl, runAsExposure } from "./acl";
 import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
 import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "./workload";
@@ -51,6 +51,12 @@ export interface AccessControlArgs {
     workloadIdentities?: WorkloadIdentityArgs[];
     /** BREAK GLASS: subjects bound to cluster-admin. The policy pack flags this binding on purpose. @default [] */
     breakGlassClusterAdmins?: AclSubject[];
+    /**
+     * Refuse access rules that let their subjects run pods as a ServiceAccount holding a cloud
+     * identity (writing pods, Deployments, Jobs… in its namespace). Off, such rules are kept, the
+     * component warns, and `runAs` lists who can act with which identity. @default false
+     */
+    protectWorkloadIdentities?: boolean;
     /** Prefix of the Role and binding names. @default paas */
     prefix?: string;
     /** Cluster name, used to name cloud identities. */
@@ -151,6 +157,14 @@ export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: 
         if (r.namespace === undefined && r.name === BREAK_GLASS_BINDING)
             problems.add(`${path}.rules[${i}].name`, r.name, `clashes with the break-glass ClusterRoleBinding ${prefix}-${BREAK_GLASS_BINDING}; pick another name`);
     });
+    if (args.protectWorkloadIdentities === true && problems.list.every((p) => !p.path.startsWith(`${path}.rules`))) {
+        const identities = (args.workloadIdentities ?? []).map((w) => `${w.namespace}/${w.serviceAccount}`);
+        (args.rules ?? []).forEach((r, i) => {
+            const exposed = [...new Set(Object.values(runAsExposure(compileAcl([r]).matrix, identities)).flat())].sort();
+            if (exposed.length > 0)
+                problems.add(`${path}.rules[${i}]`, r.name, `lets its subjects run pods as ${exposed.join(", ")}, which hold cloud identities (protectWorkloadIdentities is on); grant write in a namespace without such ServiceAccounts, or read only`);
+        });
+    }
     (args.breakGlassClusterAdmins ?? []).forEach((s, j) => {
         const p = subjectProblem(s);
         if (p) problems.add(`${path}.breakGlassClusterAdmins[${j}].${p.field}`, p.value, p.message);

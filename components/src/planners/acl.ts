@@ -30,7 +30,38 @@ export interface AclRule {
     /** Namespace the rule applies in. @default - cluster-wide (ClusterRole) */
     namespace?: string;
     permission: Permission;
+    /**
+     * Interactive access to the pods, granted only when asked for by name: `exec` and `attach` run
+     * commands in a pod (with its ServiceAccount and mounted Secrets), `portforward` reaches its
+     * ports past every NetworkPolicy. Needs `pods` among the resources. @default [] (none)
+     */
+    podAccess?: PodAccess[];
+    /**
+     * Lets a `write` or `admin` rule cover the objects that guard a namespace (networkpolicies,
+     * roles, rolebindings): whoever writes them can undo its isolation or its access rules.
+     * @default false (such a rule is refused)
+     */
+    allowPolicyChanges?: boolean;
 }
+
+/** Interactive pod access an ACL rule can opt into, with the subresource and verbs each grants. */
+export const POD_ACCESS = {
+    exec: { subresource: "pods/exec", verbs: ["create", "get"] },
+    attach: { subresource: "pods/attach", verbs: ["create", "get"] },
+    portforward: { subresource: "pods/portforward", verbs: ["create", "get"] },
+} as const satisfies Record<string, { subresource: string; verbs: readonly string[] }>;
+export type PodAccess = keyof typeof POD_ACCESS;
+export const POD_ACCESS_KINDS = Object.keys(POD_ACCESS) as PodAccess[];
+
+/** Objects whose writers can undo a namespace's isolation or access rules, and what that means. */
+export const GUARD_RESOURCES: Readonly<Record<string, string>> = {
+    networkpolicies: "can undo the namespace's network isolation",
+    roles: "can rewrite the namespace's access rules (up to the access they hold themselves)",
+    rolebindings: "can hand their own access to anyone, including every service account",
+};
+
+/** Resources whose writers choose the ServiceAccount pods run as (a Deployment can name any of its namespace). */
+export const POD_CREATING_RESOURCES: readonly string[] = ["pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"];
 
 /** API group of each resource the model knows, and whether it lives in a namespace. */
 export const RESOURCES: Readonly<Record<string, { group: string; namespaced: boolean }>> = {
@@ -58,6 +89,8 @@ export const RESOURCES: Readonly<Record<string, { group: string; namespaced: boo
     httproutes: { group: "gateway.networking.k8s.io", namespaced: true },
     gateways: { group: "gateway.networking.k8s.io", namespaced: true },
     leases: { group: "coordination.k8s.io", namespaced: true },
+    roles: { group: "rbac.authorization.k8s.io", namespaced: true },
+    rolebindings: { group: "rbac.authorization.k8s.io", namespaced: true },
 };
 
 /** Verbs per permission. Each level includes the one below it. */
@@ -69,8 +102,9 @@ export const VERBS: Readonly<Record<Permission, readonly string[]>> = {
 /**
  * Subresources a level adds to each resource it grants, with exact verbs; each level includes the
  * one below. What users of each level expect: `write` can `kubectl scale`; `admin` can also read
- * logs, exec, port-forward, and evict (`kubectl drain` also needs to cordon the node: nodes are
- * cluster-scoped, so draining needs a cluster-wide `write` on nodes as well).
+ * logs and evict (`kubectl drain` also needs to cordon the node: nodes are cluster-scoped, so
+ * draining needs a cluster-wide `write` on nodes as well). exec, attach and port-forward are never
+ * part of a level: a rule asks for them in `podAccess`.
  */
 const WRITE_SUBRESOURCES: Readonly<Record<string, readonly string[]>> = {
     "deployments/scale": ["get", "patch", "update"],
@@ -82,16 +116,21 @@ export const SUBRESOURCES: Readonly<Record<Permission, Readonly<Record<string, r
     admin: {
         ...WRITE_SUBRESOURCES,
         "pods/log": ["get"],
-        // kubectl exec/port-forward: `create`, and `get` for the WebSocket upgrade.
-        "pods/exec": ["create", "get"],
-        "pods/portforward": ["create", "get"],
         "pods/eviction": ["create"],
     },
 };
 
-/** The subresources (with verbs) a level grants on the given resources. */
-export function subresourcesOf(resources: readonly string[], permission: Permission): [string, readonly string[]][] {
-    return Object.entries(SUBRESOURCES[permission]).filter(([sub]) => resources.includes(sub.split("/")[0]));
+/** Every subresource the model can grant: the levels' and the opt-in pod access (for matrices and reviews). */
+export const ALL_SUBRESOURCES: readonly string[] = [...new Set([...Object.keys(SUBRESOURCES.admin), ...Object.values(POD_ACCESS).map((a) => a.subresource)])];
+
+/**
+ * The subresources (with verbs) a rule grants on its resources: its level's, and the pod access
+ * it asks for (`create`, and `get` for the WebSocket upgrade kubectl makes).
+ */
+export function subresourcesOf(resources: readonly string[], permission: Permission, podAccess: readonly PodAccess[] = []): [string, readonly string[]][] {
+    const level = Object.entries(SUBRESOURCES[permission]).filter(([sub]) => resources.includes(sub.split("/")[0]));
+    const asked = resources.includes("pods") ? [...new Set(podAccess)].sort().map((a): [string, readonly string[]] => [POD_ACCESS[a].subresource, POD_ACCESS[a].verbs]) : [];
+    return [...level, ...asked];
 }
 
 export interface PolicyRule {
@@ -155,13 +194,22 @@ export function checkAcl(rules: readonly AclRule[], path: string, problems: Prob
             if (!known) problems.add(`${at}.resources[${j}]`, res, `must be one of ${Object.keys(RESOURCES).join(", ")}`);
             else if (!known.namespaced && r.namespace !== undefined) problems.add(`${at}.resources[${j}]`, res, "is cluster-scoped: grant it in a rule without a namespace");
         });
+        (r.podAccess ?? []).forEach((a, j) => {
+            if (!POD_ACCESS_KINDS.includes(a)) problems.add(`${at}.podAccess[${j}]`, a, `must be one of ${POD_ACCESS_KINDS.map((k) => `"${k}"`).join(", ")}`);
+        });
+        if ((r.podAccess ?? []).length > 0 && !r.resources.includes("pods")) problems.add(`${at}.podAccess`, r.podAccess, 'needs "pods" among the rule\'s resources');
+        if (r.permission !== Permission.Read && r.allowPolicyChanges !== true)
+            r.resources.forEach((res, j) => {
+                const why = GUARD_RESOURCES[res];
+                if (why) problems.add(`${at}.resources[${j}]`, res, `with permission "${r.permission}": whoever holds it ${why}; leave it to the stack, or set allowPolicyChanges: true on the rule to grant it on purpose`);
+            });
         // Namespaces are DNS-1123 labels: they may start with a digit.
         if (r.namespace !== undefined && !DNS_1123_LABEL.test(r.namespace)) problems.add(`${at}.namespace`, r.namespace, "must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)");
     });
 }
 
 /** RBAC rules of one ACL rule: one PolicyRule per API group, explicit everything. */
-function policyRules(resources: readonly string[], permission: Permission): PolicyRule[] {
+function policyRules(resources: readonly string[], permission: Permission, podAccess: readonly PodAccess[] = []): PolicyRule[] {
     const byGroup = new Map<string, string[]>();
     for (const r of [...new Set(resources)].sort()) {
         const g = RESOURCES[r].group;
@@ -172,7 +220,7 @@ function policyRules(resources: readonly string[], permission: Permission): Poli
         out.push({ apiGroups: [group], resources: res, verbs: [...VERBS[permission]] });
         // Subresources with the same verbs share a rule.
         const byVerbs = new Map<string, string[]>();
-        for (const [sub, verbs] of subresourcesOf(res, permission)) byVerbs.set(verbs.join(","), [...(byVerbs.get(verbs.join(",")) ?? []), sub]);
+        for (const [sub, verbs] of subresourcesOf(res, permission, podAccess)) byVerbs.set(verbs.join(","), [...(byVerbs.get(verbs.join(",")) ?? []), sub]);
         for (const [verbs, subs] of byVerbs) out.push({ apiGroups: [group], resources: subs, verbs: verbs.split(",") });
     }
     return out;
@@ -186,7 +234,7 @@ export function compileAcl(rules: readonly AclRule[], prefix = "paas"): Compiled
     for (const r of rules) {
         const cluster = r.namespace === undefined;
         const name = `${prefix}-${r.name}`;
-        roles.push({ kind: cluster ? "ClusterRole" : "Role", name, namespace: r.namespace, rules: policyRules(r.resources, r.permission) });
+        roles.push({ kind: cluster ? "ClusterRole" : "Role", name, namespace: r.namespace, rules: policyRules(r.resources, r.permission, r.podAccess) });
         bindings.push({
             kind: cluster ? "ClusterRoleBinding" : "RoleBinding",
             name,
@@ -198,7 +246,7 @@ export function compileAcl(rules: readonly AclRule[], prefix = "paas"): Compiled
         });
         for (const s of r.subjects) {
             const row = (matrix[subjectKey(s)] ??= {});
-            const grants: [string, readonly string[]][] = [...r.resources.map((res): [string, readonly string[]] => [res, VERBS[r.permission]]), ...subresourcesOf(r.resources, r.permission)];
+            const grants: [string, readonly string[]][] = [...r.resources.map((res): [string, readonly string[]] => [res, VERBS[r.permission]]), ...subresourcesOf(r.resources, r.permission, r.podAccess)];
             for (const [res, verbs] of grants) {
                 const k = scopeKey(r.namespace, res);
                 row[k] = [...new Set([...(row[k] ?? []), ...verbs])].sort();
@@ -206,4 +254,20 @@ export function compileAcl(rules: readonly AclRule[], prefix = "paas"): Compiled
         }
     }
     return { roles, bindings, matrix };
+}
+
+/**
+ * Which ServiceAccounts each subject can run pods as, among `serviceAccounts` (`namespace/name`,
+ * e.g. the ones holding cloud identities): creating or updating any pod-making object in a
+ * namespace lets its writer name any ServiceAccount of that namespace in the pod template, and
+ * so act with that account's cloud identity. Read off the matrix, so it is what RBAC allows.
+ */
+export function runAsExposure(matrix: AccessMatrix, serviceAccounts: readonly string[]): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [subject, row] of Object.entries(matrix)) {
+        const can = (scope: string) => POD_CREATING_RESOURCES.some((res) => (row[scopeKey(scope === "cluster" ? undefined : scope, res)] ?? []).some((v) => v === "create" || v === "update" || v === "patch"));
+        const exposed = serviceAccounts.filter((sa) => can("cluster") || can(sa.split("/")[0]));
+        if (exposed.length > 0) out[subject] = [...exposed].sort();
+    }
+    return out;
 }

@@ -120,6 +120,8 @@ export interface PlatformAccessArgs {
     workloadIdentities?: PlatformWorkloadIdentityArgs[];
     /** BREAK GLASS: subjects bound to cluster-admin (flagged by the policy pack). @default [] */
     breakGlassClusterAdmins?: AclSubject[];
+    /** Refuse rules that let their subjects run pods as a service with a cloud identity. @default false */
+    protectWorkloadIdentities?: boolean;
 }
 
 export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
@@ -310,6 +312,7 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
             cloud: args.cluster.cloud,
             rules: args.access.rules,
             breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
+            protectWorkloadIdentities: args.access.protectWorkloadIdentities,
             workloadIdentities: identities.map(({ service, ...g }) => ({ ...g, namespace: appNamespace, serviceAccount: service })),
         };
         checkAccess(access, at("access"), problems, { componentName: name === undefined ? undefined : `${name}-access`, serviceAccountKey: "service" });
