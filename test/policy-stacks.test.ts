@@ -113,6 +113,34 @@ describe("stack policies on selectors and budgets", () => {
     });
 });
 
+describe("stack policies on Helm releases", () => {
+    const release = (namespace: string, createNamespace = false) => k("kubernetes:helm.sh/v3:Release", { name: "addon", chart: "addon", namespace, createNamespace }, `addon-${namespace}`);
+    const namespace = (name: string, enforce?: string) => k("kubernetes:core/v1:Namespace", { kind: "Namespace", metadata: { name, labels: enforce ? { "pod-security.kubernetes.io/enforce": enforce } : {} } });
+    const denyIn = (n: string) => k(deny.type, { ...deny.props, metadata: { name: "default-deny", namespace: n } }, `deny-${n}`);
+
+    it("pass a release into a declared, labelled, default-deny namespace, and one into kube-system", () => {
+        expect(msgs(stack.helmReleaseNamespace, [release("addons"), namespace("addons", "restricted"), denyIn("addons"), release("kube-system")])).toEqual([]);
+    });
+
+    it("flag createNamespace, an undeclared namespace, a missing enforce label and a missing default deny", () => {
+        expect(msgs(stack.helmReleaseNamespace, [release("addons", true)])).toEqual([
+            'Helm release "addon" (namespace "addons"): createNamespace is true; declare the namespace in the stack and set createNamespace: false',
+            'Helm release "addon" (namespace "addons"): the namespace is not declared by the stack; declare it with Pod Security labels and a default-deny NetworkPolicy',
+            'Helm release "addon" (namespace "addons"): the namespace has no default-deny NetworkPolicy; add one with podSelector {} and policyTypes [Ingress, Egress] and allow the chart\'s flows',
+        ]);
+        expect(msgs(stack.helmReleaseNamespace, [release("addons"), namespace("addons"), denyIn("addons")])).toEqual([
+            'Helm release "addon" (namespace "addons"): the namespace has no pod-security.kubernetes.io/enforce label; enforce restricted (or baseline where the chart needs it)',
+        ]);
+        expect(msgs(stack.helmReleaseNamespace, [release("kube-system", true)])).toHaveLength(1);
+    });
+
+    it("do not judge selectors in a namespace whose pods a chart installs", () => {
+        const netpol = k(deny.type, { kind: "NetworkPolicy", metadata: { name: "allow-webhook", namespace: "addons" }, spec: { podSelector: { matchLabels: { app: "webhook" } }, policyTypes: ["Ingress"] } });
+        expect(msgs(stack.selectorMatchesPods, [netpol])).toHaveLength(1);
+        expect(msgs(stack.selectorMatchesPods, [netpol, release("addons")])).toEqual([]);
+    });
+});
+
 const insecure: [string, (c: Record<string, any>) => Record<string, any>, string][] = [
     ["local", (c) => ({ ...c, "paas:services": c["paas:services"].map((x: any) => (x.name === "orders" ? { ...x, automountServiceAccountToken: true } : x)) }), "k8s-no-sa-token-automount"],
     ["dev", (c) => ({ ...c, "paas:cluster": { ...c["paas:cluster"], apiAccess: { authorizedNetworks: ["0.0.0.0/0"], allowAnyAddress: true } } }), "aws-eks-public-endpoint"],

@@ -1,8 +1,9 @@
 /** Cluster add-ons: metrics-server, a Gateway API controller, cert-manager. */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { type AddonKey, hardenedValues, planAddonNamespaces } from "./planners/addons";
 import type { Cloud } from "./planners/cluster";
-import { type AddonsArgs, ENVOY_NAMESPACE } from "./planners/platform";
+import { type AddonsArgs, CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./planners/platform";
 import { MANAGED_BY } from "./planners/workload";
 
 export type { AddonsArgs } from "./planners/platform";
@@ -11,8 +12,8 @@ export type { AddonsArgs } from "./planners/platform";
 export const ADDON_CHARTS = {
     metricsServer: { chart: "metrics-server", version: "3.13.0", repo: "https://kubernetes-sigs.github.io/metrics-server/", namespace: "kube-system" },
     envoyGateway: { chart: "oci://docker.io/envoyproxy/gateway-helm", version: "v1.5.4", namespace: ENVOY_NAMESPACE },
-    certManager: { chart: "cert-manager", version: "v1.19.1", repo: "https://charts.jetstack.io", namespace: "cert-manager" },
-} as const;
+    certManager: { chart: "cert-manager", version: "v1.19.1", repo: "https://charts.jetstack.io", namespace: CERT_MANAGER_NAMESPACE },
+} as const satisfies Record<AddonKey, { chart: string; version: string; repo?: string; namespace: string }>;
 
 export const ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller";
 
@@ -21,13 +22,46 @@ interface Context {
     /** Manifests are rendered, not applied: Helm releases cannot be rendered, only CRD-level objects are declared. */
     renderOnly: boolean;
     gatewayClassName: string;
+    /** Namespace of the platform's services (the gateway's backends). */
+    appNamespace: string;
     opts: pulumi.CustomResourceOptions;
 }
 
-/** Declares the add-ons; returns what the gateway objects must wait for. */
+/** The add-ons the args turn on. */
+export function enabledAddons(args: AddonsArgs, cloud: Cloud): AddonKey[] {
+    const on: AddonKey[] = [];
+    if (args.metricsServer ?? cloud === "aws") on.push("metricsServer");
+    if (args.certManager) on.push("certManager");
+    if (args.gatewayController === "envoy") on.push("envoyGateway");
+    return on;
+}
+
+/**
+ * Declares the add-ons; returns what the gateway objects must wait for. Each chart's namespace is
+ * the platform's (Pod Security labels, default deny, the flows it needs), declared even when only
+ * rendering, so the policy pack and scanners see it; the releases never create namespaces.
+ */
 export function installAddons(name: string, args: AddonsArgs, ctx: Context): pulumi.Resource[] {
     const ready: pulumi.Resource[] = [];
-    const release = (key: keyof typeof ADDON_CHARTS, values: Record<string, unknown>) => {
+    const enabled = enabledAddons(args, ctx.cloud);
+    const namespaces = new Map<AddonKey, pulumi.Resource[]>();
+    for (const plan of planAddonNamespaces(enabled, ctx.appNamespace)) {
+        const owned: pulumi.Resource[] = [];
+        const nsName = plan.namespace?.name ?? ADDON_CHARTS[plan.addon].namespace;
+        let nsOut: pulumi.Input<string> = nsName;
+        if (plan.namespace) {
+            const ns = new k8s.core.v1.Namespace(`${name}-${plan.addon}-ns`, { metadata: { name: plan.namespace.name, labels: plan.namespace.labels } }, ctx.opts);
+            owned.push(ns);
+            nsOut = ns.metadata.name;
+        }
+        for (const np of plan.networkPolicies)
+            owned.push(new k8s.networking.v1.NetworkPolicy(`${name}-${plan.addon}-${np.name}`, {
+                metadata: { name: np.name, namespace: nsOut, labels: { ...MANAGED_BY } },
+                spec: np.spec as k8s.types.input.networking.v1.NetworkPolicySpec,
+            }, ctx.opts));
+        namespaces.set(plan.addon, owned);
+    }
+    const release = (key: AddonKey) => {
         const c = ADDON_CHARTS[key];
         return new k8s.helm.v3.Release(`${name}-${key}`, {
             name: key === "envoyGateway" ? "envoy-gateway" : c.chart.split("/").pop(),
@@ -35,19 +69,16 @@ export function installAddons(name: string, args: AddonsArgs, ctx: Context): pul
             version: c.version,
             repositoryOpts: "repo" in c ? { repo: c.repo } : undefined,
             namespace: c.namespace,
-            createNamespace: true,
+            createNamespace: false,
             atomic: true,
             cleanupOnFail: true,
-            values,
-        }, ctx.opts);
+            values: hardenedValues(key),
+        }, { ...ctx.opts, dependsOn: namespaces.get(key) ?? [] });
     };
-    const metrics = args.metricsServer ?? ctx.cloud === "aws";
-    if (!ctx.renderOnly && metrics) release("metricsServer", { replicas: 2, podDisruptionBudget: { enabled: true, maxUnavailable: 1 } });
-    if (!ctx.renderOnly && args.certManager) {
-        ready.push(release("certManager", { crds: { enabled: true }, config: { enableGatewayAPI: true }, replicaCount: 2, podDisruptionBudget: { enabled: true } }));
-    }
-    if (args.gatewayController === "envoy") {
-        if (!ctx.renderOnly) ready.push(release("envoyGateway", { deployment: { replicas: 2 } }));
+    if (!ctx.renderOnly && enabled.includes("metricsServer")) release("metricsServer");
+    if (!ctx.renderOnly && enabled.includes("certManager")) ready.push(release("certManager"));
+    if (enabled.includes("envoyGateway")) {
+        if (!ctx.renderOnly) ready.push(release("envoyGateway"));
         ready.push(new k8s.apiextensions.CustomResource(`${name}-gatewayclass`, {
             apiVersion: "gateway.networking.k8s.io/v1",
             kind: "GatewayClass",

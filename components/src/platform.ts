@@ -94,6 +94,7 @@ export class Platform extends pulumi.ComponentResource {
             cloud: args.cluster.cloud,
             renderOnly: cluster.renderOnly,
             gatewayClassName: controller.gatewayClassName,
+            appNamespace,
             opts: k8sOpts,
         });
 

@@ -1,6 +1,7 @@
 /** Stack policies: rules that span resources (what no per-resource pack can see). */
 import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
+import { isSystemNamespace } from "../../components/src/planners/workload";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
@@ -8,6 +9,11 @@ const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Namespaces a Helm release installs into: their pods are the chart's, invisible to the stack. */
+const helmNamespaces = (resources: readonly Subject[]) => new Set(resources.filter((r) => r.type === RELEASE).map((r) => r.props.namespace ?? "default"));
 
 const ns = (r: Subject) => r.props.metadata?.namespace ?? "default";
 const nameOf = (r: Subject) => r.props.metadata?.name ?? r.name;
@@ -209,8 +215,10 @@ export const selectorMatchesPods = stackPolicy({
     enforcementLevel: "mandatory",
     check: (resources, _c, report) => {
         const templates = resources.filter((r) => WORKLOAD_TYPES.includes(r.type)).map((w) => ({ namespace: ns(w), labels: templateLabels(w) }));
+        const charts = helmNamespaces(resources);
         for (const { type, field, of } of SELECTORS) {
-            for (const r of resources.filter((x) => x.type === type)) {
+            // A chart's pods are not in the stack: its namespace's selectors cannot be judged here.
+            for (const r of resources.filter((x) => x.type === type && !charts.has(ns(x)))) {
                 const selector = of(r);
                 const labels = Object.values(selector?.matchLabels ?? {});
                 const exprs: unknown[] = selector?.matchExpressions ?? [];
@@ -219,6 +227,26 @@ export const selectorMatchesPods = stackPolicy({
                 if (!templates.some((t) => t.namespace === ns(r) && selects(selector, t.labels)))
                     report(`${k8sName(r)}: ${field} selects no pod template of the stack in namespace "${ns(r)}"; match the labels of the workload it is meant for`, r.urn);
             }
+        }
+    },
+});
+
+export const helmReleaseNamespace = stackPolicy({
+    name: "stack-helm-release-namespace",
+    description: "A Helm release installs into a namespace the stack declares (never createNamespace), with a Pod Security enforce label and a default-deny NetworkPolicy: the chart's pods are invisible to the other rules, so its namespace must hold them to the same bar. The cluster's own namespaces (kube-system…) are exempt.",
+    enforcementLevel: "mandatory",
+    check: (resources, _c, report) => {
+        const declared = new Map(resources.filter((r) => r.type === NAMESPACE).map((r) => [nameOf(r), r]));
+        const denied = new Set(resources.filter((r) => r.type === NETPOL && isDefaultDeny(r)).map(ns));
+        for (const r of resources.filter((x) => x.type === RELEASE)) {
+            const n: string = r.props.namespace ?? "default";
+            const what = `Helm release "${r.props.name ?? r.name}" (namespace "${n}")`;
+            if (r.props.createNamespace === true) report(`${what}: createNamespace is true; declare the namespace in the stack and set createNamespace: false`, r.urn);
+            if (isSystemNamespace(n)) continue;
+            const nsRes = declared.get(n);
+            if (!nsRes) report(`${what}: the namespace is not declared by the stack; declare it with Pod Security labels and a default-deny NetworkPolicy`, r.urn);
+            else if (!nsRes.props.metadata?.labels?.["pod-security.kubernetes.io/enforce"]) report(`${what}: the namespace has no pod-security.kubernetes.io/enforce label; enforce restricted (or baseline where the chart needs it)`, r.urn);
+            if (!denied.has(n)) report(`${what}: the namespace has no default-deny NetworkPolicy; add one with podSelector {} and policyTypes [Ingress, Egress] and allow the chart's flows`, r.urn);
         }
     },
 });
