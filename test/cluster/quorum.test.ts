@@ -34,19 +34,30 @@ describe("the quorum and the budgets, by the eviction API", () => {
     const evict = (ns: string, pod: string) =>
         cluster.request("POST", `/api/v1/namespaces/${ns}/pods/${pod}/eviction`, { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: ns } });
     const pods = (ns: string, selector: string) => cluster.json(["get", "pods", "-n", ns, "-l", selector]).items.filter((x: any) => !x.metadata.deletionTimestamp);
-    const waitFor = async (what: string, fn: () => boolean, seconds = 90) => {
+    const waitFor = async (what: string, fn: () => boolean, seconds = 90, state?: () => string) => {
         const end = Date.now() + seconds * 1000;
         while (!fn()) {
-            if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+            if (Date.now() > end) throw new Error(`timed out after ${seconds} s waiting for ${what}${state ? `; last seen:\n${state()}` : ""}`);
             await sleep(500);
         }
     };
+    /** What the namespace looks like, for a timeout's message: pods, budgets and the latest events. */
+    const snapshot = (ns: string) => {
+        const podLines = cluster.json(["get", "pods", "-n", ns]).items.map((x: any) =>
+            `  pod ${x.metadata.name} ${x.status.phase} node=${x.spec.nodeName ?? "-"} ready=${x.status.conditions?.find((c: any) => c.type === "Ready")?.status ?? "-"}${x.metadata.deletionTimestamp ? ` deleting(${x.metadata.deletionTimestamp})` : ""}`);
+        const pdbLines = cluster.json(["get", "pdb", "-n", ns]).items.map((b: any) => `  pdb ${b.metadata.name} healthy=${b.status.currentHealthy}/${b.status.desiredHealthy} expected=${b.status.expectedPods} gen=${b.status.observedGeneration}/${b.metadata.generation}`);
+        const events = cluster.json(["get", "events", "-n", ns, "--sort-by=.lastTimestamp"]).items.slice(-12)
+            .map((e: any) => `  event ${e.lastTimestamp ?? e.eventTime} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.reason}: ${e.message}`);
+        return [...podLines, ...pdbLines, ...events].join("\n");
+    };
+    // Evicted members go away within their grace period (kwok deletes a terminating pod at a random
+    // moment before it ends: 60 s for etcd), then the StatefulSet makes the same member again.
     const settled = (ns: string, members: number) => waitFor(`${ns}: etcd ${members}/${members} and web 3/3 ready, budgets computed`, () => {
         const sts = cluster.json(["get", "statefulset", "etcd", "-n", ns]);
         const web = cluster.json(["get", "deployment", "web", "-n", ns]);
         const pdb = cluster.json(["get", "pdb", "etcd", "-n", ns]);
         return sts.status.readyReplicas === members && web.status.readyReplicas === 3 && pdb.status.currentHealthy === members && pdb.status.observedGeneration === pdb.metadata.generation;
-    }, 180);
+    }, 300, () => snapshot(ns));
 
     beforeAll(async () => {
         cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 30, { nodes: NODES });
