@@ -57,7 +57,7 @@ export function installAddons(name: string, args: AddonsArgs, ctx: Context): pul
         for (const np of plan.networkPolicies)
             owned.push(new k8s.networking.v1.NetworkPolicy(`${name}-${plan.addon}-${np.name}`, {
                 metadata: { name: np.name, namespace: nsOut, labels: { ...MANAGED_BY } },
-                spec: np.spec as k8s.types.input.networking.v1.NetworkPolicySpec,
+                spec: np.spec as unknown as k8s.types.input.networking.v1.NetworkPolicySpec,
             }, ctx.opts));
         namespaces.set(plan.addon, owned);
     }
