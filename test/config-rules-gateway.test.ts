@@ -1,6 +1,8 @@
 /** Gateway API v1.5 rules, checked at parse time: HTTPRoute paths, headers, limits, hostnames, the Gateway's fields. */
 import { describe, expect, it } from "vitest";
-import { hostnamesIntersect } from "../components/src/planners/gateway";
+import { checkGateway, hostnamesIntersect } from "../components/src/planners/gateway";
+import { objectNameRule } from "../components/src/planners/workload";
+import { Problems } from "../components/src/validation";
 import { checkRoute, pathProblem } from "../components/src/planners/route";
 import { problemsOf } from "./harness/config";
 
@@ -99,6 +101,33 @@ describe("the WeightedRoute component checks the same", () => {
         expect(problems.list.map((p) => `${p.path} ${p.message}`)).toEqual([
             `args.hostnames[0] ${HOSTNAME_RULE}`,
             'args.matches[0].path must not contain "?": a path match never sees the query string',
+        ]);
+    });
+});
+
+describe("the Gateway component's own arguments", () => {
+    const check = (name: string, args: Parameters<typeof checkGateway>[1]) => {
+        const p = new Problems();
+        checkGateway(name, args, "args", p);
+        return p.list.map((x) => `${x.path}: ${x.message}`);
+    };
+    const ok = { namespace: "gateway", gatewayClassName: "envoy", hostname: "*.example.com", tlsSecretName: "gw-tls", certManagerClusterIssuer: "letsencrypt", routeNamespaces: ["apps", "shop"] };
+
+    it("accepts what the API accepts, a namespace not known yet included", () => {
+        expect(check("gw", ok)).toEqual([]);
+        expect(check("gw", { ...ok, namespace: undefined as never })).toEqual([]);
+    });
+
+    it("refuses each bad field with its key, the value and the rule", () => {
+        expect(check("Gw", { ...ok, namespace: "Gateway", gatewayClassName: "", hostname: "10.0.0.1", tlsSecretName: "gw_tls", certManagerClusterIssuer: "Lets Encrypt", routeNamespaces: ["apps", "Shop", "apps"] })).toEqual([
+            `args.name: ${objectNameRule("Gateway")} (with "-https-redirect" appended for its redirect route)`,
+            "args.namespace: must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)",
+            "args.gatewayClassName: is required: the GatewayClass that implements the Gateway",
+            `args.certManagerClusterIssuer: ${objectNameRule("ClusterIssuer")}`,
+            `args.tlsSecretName: ${objectNameRule("Secret")}`,
+            `args.hostname: ${HOSTNAME_RULE}`,
+            "args.routeNamespaces[1]: must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)",
+            "args.routeNamespaces[2]: is listed twice",
         ]);
     });
 });

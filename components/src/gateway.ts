@@ -1,8 +1,9 @@
 /** `paas:index:Gateway`: a Gateway API Gateway with an HTTPS listener and an HTTP → HTTPS redirect. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { GATEWAY_API, type GatewayArgs, resolveGateway } from "./planners/gateway";
+import { GATEWAY_API, type GatewayArgs, checkGateway, resolveGateway } from "./planners/gateway";
 import { MANAGED_BY } from "./planners/workload";
+import { Problems } from "./validation";
 
 export { GATEWAY_API } from "./planners/gateway";
 export type { GatewayArgs } from "./planners/gateway";
@@ -13,6 +14,9 @@ export class Gateway extends pulumi.ComponentResource {
     readonly gatewayNamespace: pulumi.Output<string>;
 
     constructor(name: string, args: GatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+        const problems = new Problems();
+        checkGateway(name, args, "args", problems);
+        problems.throwIfAny(`Gateway "${name}" arguments`);
         super("paas:index:Gateway", name, {}, opts);
         const g = resolveGateway(name, args);
         const redirect = g.redirectHttp;

@@ -1,5 +1,7 @@
 /** Gateway args and their defaults. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
+import { Problems } from "../validation";
+import { DNS_1123_LABEL, isDnsSubdomain, objectNameRule } from "./workload";
 
 export const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
@@ -62,4 +64,45 @@ export function hostnamesIntersect(listener: string | undefined, route: string):
     if (wild(listener) && !wild(route)) return route.endsWith(suffix(listener));
     if (!wild(listener) && wild(route)) return listener.endsWith(suffix(route));
     return route.endsWith(suffix(listener)) || listener.endsWith(suffix(route));
+}
+
+/** Names of a Gateway's fields that name objects, under the keys a caller reports them on. */
+export interface GatewayNameFields {
+    className?: { key: string; value: string | undefined };
+    tlsSecretName?: { key: string; value: string | undefined };
+    certManagerClusterIssuer?: { key: string; value: string | undefined };
+    hostname?: { key: string; value: string | undefined };
+}
+
+/** Checks the object names and the hostname a Gateway is built from (shared by the component and the Platform). */
+export function checkGatewayNames(fields: GatewayNameFields, path: string, problems: Problems): void {
+    const kinds = { certManagerClusterIssuer: "ClusterIssuer", className: "GatewayClass", tlsSecretName: "Secret" } as const;
+    for (const [field, kind] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
+        const f = fields[field];
+        if (f?.value !== undefined && !isDnsSubdomain(f.value)) problems.add(`${path}.${f.key}`, f.value, objectNameRule(kind));
+    }
+    if (fields.hostname?.value !== undefined) {
+        const problem = hostnameProblem(fields.hostname.value);
+        if (problem) problems.add(`${path}.${fields.hostname.key}`, fields.hostname.value, problem);
+    }
+}
+
+/** Checks the Gateway component's args; `name` names the Gateway and its redirect HTTPRoute. */
+export function checkGateway(name: string, args: GatewayArgs, path: string, problems: Problems): void {
+    if (!isDnsSubdomain(`${name}-https-redirect`)) problems.add(`${path}.name`, name, `${objectNameRule("Gateway")} (with "-https-redirect" appended for its redirect route)`);
+    if (typeof args.namespace === "string" && !DNS_1123_LABEL.test(args.namespace))
+        problems.add(`${path}.namespace`, args.namespace, "must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)");
+    if (args.gatewayClassName === undefined || args.gatewayClassName === "") problems.add(`${path}.gatewayClassName`, args.gatewayClassName, "is required: the GatewayClass that implements the Gateway");
+    checkGatewayNames({
+        className: { key: "gatewayClassName", value: args.gatewayClassName || undefined },
+        tlsSecretName: { key: "tlsSecretName", value: args.tlsSecretName },
+        certManagerClusterIssuer: { key: "certManagerClusterIssuer", value: args.certManagerClusterIssuer },
+        hostname: { key: "hostname", value: args.hostname },
+    }, path, problems);
+    const seen = new Set<string>();
+    (args.routeNamespaces ?? []).forEach((ns, i) => {
+        if (!DNS_1123_LABEL.test(ns)) problems.add(`${path}.routeNamespaces[${i}]`, ns, "must be a namespace name (a DNS label: lowercase letters, digits, '-'; at most 63)");
+        else if (seen.has(ns)) problems.add(`${path}.routeNamespaces[${i}]`, ns, "is listed twice");
+        seen.add(ns);
+    });
 }
