@@ -44,14 +44,16 @@ export interface AclRule {
     allowPolicyChanges?: boolean;
 }
 
-/** Interactive pod access an ACL rule can opt into, with the subresource and verbs each grants. */
-export const POD_ACCESS = {
+/** Interactive pod access an ACL rule can opt into. */
+export const PodAccess = { Exec: "exec", Attach: "attach", Portforward: "portforward" } as const;
+export type PodAccess = (typeof PodAccess)[keyof typeof PodAccess];
+export const POD_ACCESS_KINDS: readonly PodAccess[] = Object.values(PodAccess);
+/** The subresource and verbs each pod access grants. */
+export const POD_ACCESS: Readonly<Record<PodAccess, { subresource: string; verbs: readonly string[] }>> = {
     exec: { subresource: "pods/exec", verbs: ["create", "get"] },
     attach: { subresource: "pods/attach", verbs: ["create", "get"] },
     portforward: { subresource: "pods/portforward", verbs: ["create", "get"] },
-} as const satisfies Record<string, { subresource: string; verbs: readonly string[] }>;
-export type PodAccess = keyof typeof POD_ACCESS;
-export const POD_ACCESS_KINDS = Object.keys(POD_ACCESS) as PodAccess[];
+};
 
 /** Objects whose writers can undo a namespace's isolation or access rules, and what that means. */
 export const GUARD_RESOURCES: Readonly<Record<string, string>> = {
