@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
 import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
-import type { PlatformAccessArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
+import type { PlatformAccessArgs, PlatformCapacityArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
-import { GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
+import { CAPACITY_OVERFLOWS, GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
 import { PathMatchType } from "../components/src/weightedRoute";
 
@@ -18,7 +18,7 @@ export const NAMESPACE = "paas";
 export const PLATFORM_NAME = "paas";
 
 /** Every key of the `paas:` namespace this program reads. Anything else is a typo. */
-export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd", "access"] as const;
+export const KNOWN_KEYS = ["cloud", "cluster", "kubeconfig", "namespace", "services", "routes", "gateway", "addons", "etcd", "access", "capacity"] as const;
 
 export interface PlatformConfig {
     readonly stack: string;
@@ -36,6 +36,7 @@ export interface PlatformConfig {
     readonly addons: AddonsArgs;
     readonly etcd?: PlatformEtcdArgs;
     readonly access?: PlatformAccessArgs;
+    readonly capacity: PlatformCapacityArgs;
 }
 
 /** The provider keys each cloud needs, unless the same value is given under `paas:cluster.<cloud>`. */
@@ -132,14 +133,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const addons = readAddons(key("addons"));
     const etcd = readEtcd(key("etcd"));
     const access = readAccess(key("access"));
+    const capacity = readCapacity(key("capacity"));
 
     const clusterArgs = { ...cluster, cloud: cloud!, clusterName: cluster.clusterName ?? `paas-${stack}` };
     if (cloud) {
         planCluster(clusterArgs, `${NAMESPACE}:cluster`, problems, clusterArgs.clusterName);
-        checkPlatform({ cluster: clusterArgs, namespace, services, routes, gateway, addons, etcd, access }, (k) => `${NAMESPACE}:${k}`, problems, PLATFORM_NAME);
+        checkPlatform({ cluster: clusterArgs, namespace, services, routes, gateway, addons, etcd, access, capacity }, (k) => `${NAMESPACE}:${k}`, problems, PLATFORM_NAME);
     }
     problems.throwIfAny("stack configuration");
-    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, kubeconfigFile, namespace, services, routes, gateway, addons, etcd, access };
+    return { stack, cloud: cloud!, cluster: clusterArgs, hasKubeconfig, kubeconfigFile, namespace, services, routes, gateway, addons, etcd, access, capacity };
 }
 
 function strings(r: Reader): string[] | undefined {
@@ -358,6 +360,18 @@ function readAddons(r: Reader): AddonsArgs {
         gatewayController: r.at("gatewayController").oneOf(GATEWAY_CONTROLLERS),
         metricsServer: r.at("metricsServer").bool(),
         certManager: r.at("certManager").bool(),
+    });
+}
+
+/** Reads `paas:capacity`: types and key names; checkPlatform checks the values. */
+function readCapacity(r: Reader): PlatformCapacityArgs {
+    if (!r.object(["onOverflow", "nodeReserve"])) return {};
+    const reserve = r.at("nodeReserve");
+    return stripUndefined({
+        onOverflow: r.at("onOverflow").oneOf(CAPACITY_OVERFLOWS),
+        nodeReserve: reserve.object(["cpu", "memory", "pods"])
+            ? stripUndefined({ cpu: reserve.at("cpu").string(), memory: reserve.at("memory").string(), pods: reserve.at("pods").int({ min: 0, max: 250 }) })
+            : undefined,
     });
 }
 

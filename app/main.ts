@@ -29,6 +29,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         addons: cfg.addons,
         etcd: cfg.etcd,
         access: cfg.access,
+        capacity: cfg.capacity,
     });
     const cluster = platform.clusterComponent();
     const etcd = platform.etcdQuorum();
@@ -46,6 +47,7 @@ export function main(): Record<string, pulumi.Input<unknown>> {
             return [n, { targetUtilization: a.targetUtilization, scaleUpTolerance: a.scaleUpTolerance, scaleDownTolerance: a.scaleDownTolerance }];
         })),
         warnings: platform.warnings,
+        capacity: platform.capacityReport(),
         accessMatrix: platform.accessControl()?.matrix ?? {},
         accessRunAs: platform.accessControl()?.runAs ?? {},
         etcd: etcd

@@ -28,10 +28,15 @@ export {
     type EtcdArgs, type EtcdPlan, type EtcdQuorumArgs, type QuorumPlan,
 } from "./src/planners/etcd";
 export { GATEWAY_DEFAULTS, type GatewayArgs } from "./src/planners/gateway";
+export {
+    NODE_DAEMONS, ZoneSpread, placeWorkloads, planCapacity, poolShapes,
+    type CapacityPlan, type CapacityScenario, type NodeReserveArgs, type PoolHeadroom, type PoolShape, type UnplacedPods, type WorkloadDemand,
+} from "./src/planners/capacity";
+export { INSTANCE_TYPES, allocatable, type Allocatable, type InstanceType } from "./src/planners/instanceTypes";
 export { gcpAccountId, gkeNodeAccountId, gsaAccountId } from "./src/planners/iam";
 export {
-    GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformServices,
-    type AddonsArgs, type PlatformAccessArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
+    CAPACITY_OVERFLOWS, CapacityOverflow, GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformCapacity, planPlatformServices,
+    type AddonsArgs, type PlatformAccessArgs, type PlatformCapacityArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
     type PlatformRouteBackendArgs, type PlatformServiceArgs, type PlatformWorkloadIdentityArgs,
 } from "./src/planners/platform";
 export { PathMatchType, ROUTE_DEFAULTS, checkRoute, type HeaderMatchArgs, type RouteBackendArgs, type RouteMatchArgs, type WeightedRouteArgs } from "./src/planners/route";

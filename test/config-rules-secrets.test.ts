@@ -26,7 +26,7 @@ describe("values that may be secrets are never printed", () => {
     it("not for unknown keys, at any depth", () => {
         expect(errorText({ "paas:services": [svc({ password: "hunter2" })], "paas:passwrd": "hunter3", "paas:cluster": { locl: { token: "hunter4" } } })).toBe(
             "invalid stack configuration (3 problems):\n" +
-            "  - paas:passwrd is not a known key; allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access\n" +
+            "  - paas:passwrd is not a known key; allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access, capacity\n" +
             '  - paas:cluster.locl is not a known key (did you mean "local"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local\n' +
             "  - paas:services[0].password is not a known key; allowed: name, image, port, healthPath, cpu, memory, cpuLimit, memoryLimit, env, secretEnv, args, runAsUser, automountServiceAccountToken, autoscaling, calls, egress");
     });

@@ -36,7 +36,7 @@ describe("stack config validation", () => {
 
     const cases: [string, Record<string, unknown>, string][] = [
         ["unknown cloud", { "paas:cloud": "digitalocean" }, 'paas:cloud must be one of "aws", "gcp", "azure", "local"'],
-        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access'],
+        ["typo in a top-level key", { "paas:clustr": {} }, 'paas:clustr is not a known key (did you mean "cluster"?); allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access, capacity'],
         ["typo in a cluster key", aws({ nodepools: [] }), 'paas:cluster.nodepools is not a known key (did you mean "nodePools"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local'],
         ["min > max", aws({ nodePools: [pool(), pool({ name: "apps", minNodes: 5, maxNodes: 2 })] }), "paas:cluster.nodePools[1].maxNodes must be >= minNodes (5)"],
         ["wrong type", aws({ nodePools: [pool({ maxNodes: "many" })] }), "paas:cluster.nodePools[0].maxNodes must be an integer from 1 to 1000"],

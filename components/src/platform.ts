@@ -11,7 +11,8 @@ import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
 import { CLUSTER_DEFAULTS } from "./planners/cluster";
 import {
-    type GatewayController, PLATFORM_DEFAULTS, type PlatformArgs, checkPlatform, defaultGatewayController, planGatewayController, planPlatformServices,
+    type GatewayController, PLATFORM_DEFAULTS, type PlatformArgs, capacityOutput, checkPlatform, defaultGatewayController, overflowSummary, planGatewayController,
+    planPlatformCapacity, planPlatformServices,
 } from "./planners/platform";
 import { MANAGED_BY } from "./planners/workload";
 import { Service } from "./service";
@@ -19,7 +20,7 @@ import { Problems } from "./validation";
 import { WeightedRoute } from "./weightedRoute";
 
 export type {
-    AddonsArgs, PlatformAccessArgs, PlatformArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformRouteBackendArgs,
+    AddonsArgs, CapacityOverflow, PlatformAccessArgs, PlatformCapacityArgs, PlatformArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformRouteBackendArgs,
     PlatformServiceArgs, PlatformWorkloadIdentityArgs,
 } from "./planners/platform";
 
@@ -46,6 +47,7 @@ interface Parts {
     routes: Map<string, WeightedRoute>;
     etcd?: EtcdQuorum;
     access?: AccessControl;
+    capacity: Record<string, unknown>;
 }
 const PARTS = new WeakMap<object, Parts>();
 
@@ -60,15 +62,22 @@ export class Platform extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     /** Gateway controller in use. */
     readonly gatewayController: GatewayController;
-    /** Autoscaling warnings (clusters without per-direction HPA tolerance). */
+    /** Autoscaling warnings (clusters without per-direction HPA tolerance) and a capacity overflow allowed by `capacity.onOverflow: warn`. */
     readonly warnings: string[] = [];
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         checkPlatform(args, (k) => `args.${k}`, new Problems()).throwIfAny(`Platform "${name}" arguments`);
         super("paas:index:Platform", name, {}, opts);
         const d = PLATFORM_DEFAULTS;
+        const capacity = planPlatformCapacity(args, name);
+        // checkPlatform refused an overflow unless onOverflow is warn.
+        if (!("skipped" in capacity) && !capacity.max.fits) {
+            const warning = `capacity: the pools at maxNodes cannot hold every pod at maxReplicas: ${overflowSummary(capacity)}`;
+            this.warnings.push(warning);
+            pulumi.log.warn(warning, this);
+        }
         const cluster = new KubernetesCluster(`${name}-cluster`, args.cluster, { parent: this });
-        const parts: Parts = { cluster, services: new Map(), routes: new Map() };
+        const parts: Parts = { cluster, services: new Map(), routes: new Map(), capacity: capacityOutput(capacity) };
         PARTS.set(this, parts);
         const appNamespace = args.namespace ?? d.namespace;
         const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
@@ -191,6 +200,15 @@ export class Platform extends pulumi.ComponentResource {
     /** The access-control component, when an access model is declared. */
     accessControl(): AccessControl | undefined {
         return PARTS.get(this)!.access;
+    }
+
+    /**
+     * The capacity plan, as the `capacity` stack output shows it: headroom per node pool with the
+     * pods at maxReplicas on the pools at maxNodes (and at the minima), and the pods that do not
+     * fit; `skipped` says why there is no plan (a local cluster, a machine type of unknown size).
+     */
+    capacityReport(): Record<string, unknown> {
+        return PARTS.get(this)!.capacity;
     }
 
     /** The platform's services by name. */

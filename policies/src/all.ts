@@ -4,6 +4,7 @@ import * as azure from "./azure";
 import * as gcp from "./gcp";
 import * as hardening from "./hardening";
 import * as k8s from "./kubernetes";
+import * as placement from "./placement";
 import type { PaasResourcePolicy, PaasStackPolicy } from "./policy";
 import * as rbac from "./rbac";
 import * as stack from "./stack";
@@ -13,6 +14,6 @@ const isPolicy = (v: unknown): v is PaasResourcePolicy | PaasStackPolicy =>
 
 export const resourcePolicies: PaasResourcePolicy[] = [k8s, hardening, rbac, aws, gcp, azure]
     .flatMap((m) => Object.values(m)).filter(isPolicy).filter((p): p is PaasResourcePolicy => "validateResource" in p);
-export const stackPolicies: PaasStackPolicy[] = Object.values(stack).filter(isPolicy).filter((p): p is PaasStackPolicy => "validateStack" in p);
+export const stackPolicies: PaasStackPolicy[] = [stack, placement].flatMap((m) => Object.values(m)).filter(isPolicy).filter((p): p is PaasStackPolicy => "validateStack" in p);
 /** Sorted by name: module namespaces list their exports in different orders under CJS and ESM. */
 export const allPolicies = [...resourcePolicies, ...stackPolicies].sort((a, b) => a.name.localeCompare(b.name));

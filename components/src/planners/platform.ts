@@ -3,12 +3,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
 import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
 import type { AclRule, AclSubject } from "./acl";
-import type { Cloud, KubernetesClusterArgs } from "./cluster";
-import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames } from "./etcd";
-import { hostnameProblem } from "./gateway";
+import type { AddonKey } from "./addons";
+import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
+import { type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
+import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "./etcd";
+import { checkGatewayNames, hostnameProblem } from "./gateway";
 import { type WeightedRouteArgs, checkRoute } from "./route";
-import { type ServiceArgs, type ServiceCallArgs, checkService } from "./service";
-import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, objectNameRule, isSystemNamespace } from "./workload";
+import { type ServiceArgs, type ServiceCallArgs, checkService, resolveService } from "./service";
+import { CPU_QUANTITY, DNS_1123_LABEL, MEMORY_QUANTITY, SYSTEM_NAMESPACE_RULE, isSystemNamespace } from "./workload";
 
 /** Which gateway implementation serves the platform's Gateway. */
 export const GatewayController = { Envoy: "envoy", Gke: "gke", None: "none" } as const;
@@ -129,6 +131,21 @@ export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
     name?: string;
 }
 
+/** What a stack whose pods cannot all fit its node pools gets. */
+export const CapacityOverflow = { Error: "error", Warn: "warn" } as const;
+export type CapacityOverflow = (typeof CapacityOverflow)[keyof typeof CapacityOverflow];
+export const CAPACITY_OVERFLOWS: readonly CapacityOverflow[] = Object.values(CapacityOverflow);
+
+export interface PlatformCapacityArgs {
+    /**
+     * When the pods at their maxReplicas do not fit the pools at their maxNodes: refuse the
+     * platform (`error`) or deploy it with a warning (`warn`). @default error
+     */
+    onOverflow?: CapacityOverflow;
+    /** What the cloud's DaemonSets take on every node. @default - the cloud's estimate (NODE_DAEMONS in components/src/planners/capacity.ts) */
+    nodeReserve?: NodeReserveArgs;
+}
+
 export interface PlatformArgs {
     /** The cluster to build (or target). */
     cluster: KubernetesClusterArgs;
@@ -146,6 +163,8 @@ export interface PlatformArgs {
     etcd?: PlatformEtcdArgs;
     /** Access model: RBAC rules and workload identities of platform services. @default - none */
     access?: PlatformAccessArgs;
+    /** The capacity plan's settings. @default - overflow is an error, the cloud's node reserve */
+    capacity?: PlatformCapacityArgs;
     /**
      * Alias the services, routes and etcd quorum to their names from before they were prefixed
      * with the platform's name, so a stack made then keeps its resources. Set it to false on a
@@ -168,6 +187,7 @@ export const PLATFORM_DEFAULTS = {
     gatewayNamespace: "gateway",
     etcdName: "etcd",
     legacyChildAliases: true,
+    capacityOnOverflow: CapacityOverflow.Error,
 } as const;
 
 /** What the platform wires into one of its services, beyond the service's own args. */
@@ -230,16 +250,12 @@ function checkGatewayFields(args: PlatformArgs, at: (key: string) => string, pro
     const path = at("gateway");
     if (gw.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
         problems.add(`${path}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
-    else if (gw.certManagerClusterIssuer !== undefined && !isDnsSubdomain(gw.certManagerClusterIssuer))
-        problems.add(`${path}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, objectNameRule("ClusterIssuer"));
-    if (gw.className !== undefined && !isDnsSubdomain(gw.className))
-        problems.add(`${path}.className`, gw.className, objectNameRule("GatewayClass"));
-    if (gw.tlsSecretName !== undefined && !isDnsSubdomain(gw.tlsSecretName))
-        problems.add(`${path}.tlsSecretName`, gw.tlsSecretName, objectNameRule("Secret"));
-    if (gw.hostname !== undefined) {
-        const problem = hostnameProblem(gw.hostname);
-        if (problem) problems.add(`${path}.hostname`, gw.hostname, problem);
-    }
+    checkGatewayNames({
+        className: { key: "className", value: gw.className },
+        tlsSecretName: { key: "tlsSecretName", value: gw.tlsSecretName },
+        certManagerClusterIssuer: { key: "certManagerClusterIssuer", value: gw.certManagerClusterIssuer },
+        hostname: { key: "hostname", value: gw.hostname },
+    }, path, problems);
 }
 
 /**
@@ -344,5 +360,83 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
             return undefined;
         });
     }
+    checkCapacityArgs(args.capacity, at("capacity"), problems);
+    // The plan needs valid inputs: with any other problem it would only repeat it.
+    if (problems.empty) checkCapacity(args, at, problems, name);
     return problems;
+}
+
+/**
+ * The add-ons the args turn on (metrics-server by default on EKS only; the Envoy Gateway when
+ * it is the controller).
+ */
+export function platformAddons(args: Pick<PlatformArgs, "cluster" | "addons">): AddonKey[] {
+    const a = args.addons ?? {};
+    const on: AddonKey[] = [];
+    if (a.metricsServer ?? args.cluster.cloud === "aws") on.push("metricsServer");
+    if (a.certManager) on.push("certManager");
+    if ((a.gatewayController ?? defaultGatewayController(args.cluster.cloud)) === "envoy") on.push("envoyGateway");
+    return on;
+}
+
+/** Every long-running pod of the platform: its services, its etcd members and the add-ons' Deployments. */
+export function platformDemands(args: PlatformArgs): WorkloadDemand[] {
+    const out: WorkloadDemand[] = (args.services ?? []).map((s) => {
+        const r = resolveService(s.name, { ...s, calls: [] });
+        // The Deployment spreads over zones and nodes with ScheduleAnyway, and has no selector or tolerations.
+        return { name: r.name, kind: "Deployment", minReplicas: r.autoscaling.minReplicas, maxReplicas: r.autoscaling.maxReplicas, ...requests(r.cpu, r.memory),
+            nodeSelector: {}, tolerations: [], zoneSpread: "soft", onePerNode: false };
+    });
+    if (args.etcd) {
+        const e = planEtcd(args.etcd, args.etcd.name ?? PLATFORM_DEFAULTS.etcdName);
+        out.push({ name: e.name, kind: "StatefulSet", minReplicas: e.members, maxReplicas: e.members, ...requests(e.cpu, e.memory),
+            nodeSelector: {}, tolerations: [], zoneSpread: "soft", onePerNode: true });
+    }
+    return [...out, ...addonDemands(platformAddons(args))];
+}
+
+/** The capacity plan of a platform, or why there is none (a local cluster, a machine type of unknown size). */
+export function planPlatformCapacity(args: PlatformArgs, name = "paas"): CapacityPlan | { skipped: string } {
+    const cluster = planCluster(args.cluster, "cluster", new Problems(), args.cluster.clusterName ?? name);
+    const shapes = poolShapes(cluster, args.capacity?.nodeReserve);
+    return "skipped" in shapes ? shapes : planCapacity(shapes.pools, platformDemands(args));
+}
+
+/** "checkout-a (12 of 30 pods: no node of pool(s) apps has …)" for each workload that does not fit. */
+export function overflowSummary(plan: CapacityPlan): string {
+    return plan.max.unplaced.map((u) => `${u.kind} ${u.workload}: ${u.pods} pod${u.pods === 1 ? "" : "s"} (${u.reason})`).join("; ");
+}
+
+function checkCapacity(args: PlatformArgs, at: (key: string) => string, problems: Problems, name?: string): void {
+    const plan = planPlatformCapacity(args, name);
+    if ("skipped" in plan || plan.max.fits) return;
+    if ((args.capacity?.onOverflow ?? PLATFORM_DEFAULTS.capacityOnOverflow) !== "error") return;
+    const maxNodes = Object.fromEntries(plan.max.pools.map((p) => [p.pool, p.nodes]));
+    problems.add(`${at("cluster")}.nodePools`, maxNodes,
+        `cannot hold every pod at maxReplicas with every pool at maxNodes: ${overflowSummary(plan)}; raise maxNodes, use larger machine types or lower maxReplicas, or set ${at("capacity")}.onOverflow: warn to deploy anyway`);
+}
+
+function checkCapacityArgs(c: PlatformCapacityArgs | undefined, path: string, problems: Problems): void {
+    if (c?.onOverflow !== undefined && !CAPACITY_OVERFLOWS.includes(c.onOverflow))
+        problems.add(`${path}.onOverflow`, c.onOverflow, `must be one of ${CAPACITY_OVERFLOWS.map((o) => `"${o}"`).join(", ")}`);
+    const r = c?.nodeReserve ?? {};
+    if (r.cpu !== undefined && !CPU_QUANTITY.test(r.cpu)) problems.add(`${path}.nodeReserve.cpu`, r.cpu, 'must be a CPU quantity such as "200m"');
+    if (r.memory !== undefined && !MEMORY_QUANTITY.test(r.memory)) problems.add(`${path}.nodeReserve.memory`, r.memory, 'must be a memory quantity such as "256Mi"');
+    if (r.pods !== undefined && (!Number.isInteger(r.pods) || r.pods < 0 || r.pods > 250)) problems.add(`${path}.nodeReserve.pods`, r.pods, "must be an integer from 0 to 250");
+}
+
+/** The `capacity` stack output: per pool, what is left at min and at max, and what does not fit. */
+export function capacityOutput(plan: CapacityPlan | { skipped: string }): Record<string, unknown> {
+    if ("skipped" in plan) return { skipped: plan.skipped };
+    const scenario = (s: CapacityPlan["max"]) => ({
+        fits: s.fits,
+        pools: Object.fromEntries(s.pools.map((p) => [p.pool, {
+            nodes: p.nodes,
+            freeCpu: formatCpu(p.free.cpu),
+            freeMemory: formatMemory(p.free.memory),
+            freePods: p.free.pods,
+        }])),
+        unplaced: s.unplaced.map((u) => ({ ...u })),
+    });
+    return { max: scenario(plan.max), min: scenario(plan.min) };
 }
