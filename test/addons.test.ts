@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ADDON_CHARTS, enabledAddons } from "../components/src/addons";
+import { ADDON_CHARTS } from "../components/src/addons";
+import { platformAddons } from "../components/src/planners/platform";
 import { ENVOY_PROXY_POD_LABELS, hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
 import { runStack } from "./harness/stacks";
 
@@ -53,7 +54,7 @@ describe("add-ons under the platform's rules", () => {
         }
         const namespaces = run.recorder.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name);
         for (const r of releases.filter((x) => x.inputs.namespace !== "kube-system")) expect(namespaces).toContain(r.inputs.namespace);
-        expect(enabledAddons({ certManager: true, gatewayController: "envoy" }, "aws")).toEqual(["metricsServer", "certManager", "envoyGateway"]);
-        expect(enabledAddons({ metricsServer: false, gatewayController: "none" }, "aws")).toEqual([]);
+        expect(platformAddons({ certManager: true, gatewayController: "envoy" }, "aws")).toEqual(["metricsServer", "certManager", "envoyGateway"]);
+        expect(platformAddons({ metricsServer: false, gatewayController: "none" }, "aws")).toEqual([]);
     });
 });

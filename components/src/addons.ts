@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type AddonKey, hardenedValues, planAddonNamespaces } from "./planners/addons";
 import type { Cloud } from "./planners/cluster";
-import { type AddonsArgs, CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./planners/platform";
+import { type AddonsArgs, CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE, platformAddons } from "./planners/platform";
 import { MANAGED_BY } from "./planners/workload";
 
 export type { AddonsArgs } from "./planners/platform";
@@ -27,15 +27,6 @@ interface Context {
     opts: pulumi.CustomResourceOptions;
 }
 
-/** The add-ons the args turn on. */
-export function enabledAddons(args: AddonsArgs, cloud: Cloud): AddonKey[] {
-    const on: AddonKey[] = [];
-    if (args.metricsServer ?? cloud === "aws") on.push("metricsServer");
-    if (args.certManager) on.push("certManager");
-    if (args.gatewayController === "envoy") on.push("envoyGateway");
-    return on;
-}
-
 /**
  * Declares the add-ons; returns what the gateway objects must wait for. Each chart's namespace is
  * the platform's (Pod Security labels, default deny, the flows it needs), declared even when only
@@ -43,12 +34,11 @@ export function enabledAddons(args: AddonsArgs, cloud: Cloud): AddonKey[] {
  */
 export function installAddons(name: string, args: AddonsArgs, ctx: Context): pulumi.Resource[] {
     const ready: pulumi.Resource[] = [];
-    const enabled = enabledAddons(args, ctx.cloud);
+    const enabled = platformAddons(args, ctx.cloud);
     const namespaces = new Map<AddonKey, pulumi.Resource[]>();
     for (const plan of planAddonNamespaces(enabled, ctx.appNamespace)) {
         const owned: pulumi.Resource[] = [];
-        const nsName = plan.namespace?.name ?? ADDON_CHARTS[plan.addon].namespace;
-        let nsOut: pulumi.Input<string> = nsName;
+        let nsOut: pulumi.Input<string> = ADDON_CHARTS[plan.addon].namespace;
         if (plan.namespace) {
             const ns = new k8s.core.v1.Namespace(`${name}-${plan.addon}-ns`, { metadata: { name: plan.namespace.name, labels: plan.namespace.labels } }, ctx.opts);
             owned.push(ns);

@@ -6,10 +6,8 @@
 import { AKS_SPOT_TAINT, type Taint, type TaintEffect, admissionProblem, parseTaint } from "../../components/src/planners/capacity";
 import { podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
-import { selects } from "./stack";
+import { DEPLOYMENT, STATEFULSET, selects } from "./stack";
 
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 const EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const GKE_NODE_POOL = "gcp:container/nodePool:NodePool";
 const AKS_CLUSTER = "azure-native:containerservice:ManagedCluster";

@@ -3,8 +3,8 @@ import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
 import { isSystemNamespace } from "../../components/src/planners/workload";
 
-const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
-const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
+export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+export const STATEFULSET = "kubernetes:apps/v1:StatefulSet";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";

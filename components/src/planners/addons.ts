@@ -57,6 +57,12 @@ export const ENVOY_PROXY_POD_LABELS = { "app.kubernetes.io/component": "proxy", 
  */
 export const WEBHOOK_PORTS: Readonly<Record<"envoyGateway" | "certManager", number>> = { envoyGateway: 9443, certManager: 10250 };
 
+/** Ingress on a chart's admission-webhook port, from the API server (outside the pod network: any source). */
+const webhookFromApiServer = (podLabels: Record<string, string>, port: number): AddonNetworkPolicy => ({
+    name: "allow-webhook-from-api-server",
+    spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [{ ports: [{ protocol: "TCP", port }] }] },
+});
+
 /** Namespaces and policies of the enabled add-ons. `appNamespace` is where the gateway's backends run. */
 export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: string): AddonNamespacePlan[] {
     const plans: AddonNamespacePlan[] = [];
@@ -67,10 +73,7 @@ export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: 
         addon: "certManager",
         namespace: labelled(CERT_MANAGER_NAMESPACE, "restricted"),
         networkPolicies: [defaultDeny, sameNamespace,
-            { name: "allow-webhook-from-api-server", spec: {
-                podSelector: { matchLabels: { "app.kubernetes.io/component": "webhook" } }, policyTypes: ["Ingress"],
-                ingress: [{ ports: [{ protocol: "TCP", port: WEBHOOK_PORTS.certManager }] }],
-            } },
+            webhookFromApiServer({ "app.kubernetes.io/component": "webhook" }, WEBHOOK_PORTS.certManager),
             // ACME: the CA's API (443) and the HTTP-01 self-check through the public address (80).
             { name: "allow-acme-egress", spec: {
                 podSelector: { matchLabels: { "app.kubernetes.io/component": "controller" } }, policyTypes: ["Egress"],
@@ -85,10 +88,7 @@ export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: 
         // proxy that falls short from starting, so baseline is enforced and restricted audited and warned.
         namespace: labelled(ENVOY_NAMESPACE, "baseline"),
         networkPolicies: [defaultDeny, sameNamespace,
-            { name: "allow-webhook-from-api-server", spec: {
-                podSelector: { matchLabels: { "control-plane": "envoy-gateway" } }, policyTypes: ["Ingress"],
-                ingress: [{ ports: [{ protocol: "TCP", port: WEBHOOK_PORTS.envoyGateway }] }],
-            } },
+            webhookFromApiServer({ "control-plane": "envoy-gateway" }, WEBHOOK_PORTS.envoyGateway),
             // The proxies are the way in: anyone may reach them; they reach only the platform's services.
             { name: "allow-proxy-traffic", spec: {
                 podSelector: { matchLabels: { ...ENVOY_PROXY_POD_LABELS } }, policyTypes: ["Ingress", "Egress"],

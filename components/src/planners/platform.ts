@@ -370,12 +370,12 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
  * The add-ons the args turn on (metrics-server by default on EKS only; the Envoy Gateway when
  * it is the controller).
  */
-export function platformAddons(args: Pick<PlatformArgs, "cluster" | "addons">): AddonKey[] {
-    const a = args.addons ?? {};
+export function platformAddons(addons: AddonsArgs | undefined, cloud: Cloud): AddonKey[] {
+    const a = addons ?? {};
     const on: AddonKey[] = [];
-    if (a.metricsServer ?? args.cluster.cloud === "aws") on.push("metricsServer");
+    if (a.metricsServer ?? cloud === "aws") on.push("metricsServer");
     if (a.certManager) on.push("certManager");
-    if ((a.gatewayController ?? defaultGatewayController(args.cluster.cloud)) === "envoy") on.push("envoyGateway");
+    if ((a.gatewayController ?? defaultGatewayController(cloud)) === "envoy") on.push("envoyGateway");
     return on;
 }
 
@@ -392,7 +392,7 @@ export function platformDemands(args: PlatformArgs): WorkloadDemand[] {
         out.push({ name: e.name, kind: "StatefulSet", minReplicas: e.members, maxReplicas: e.members, ...requests(e.cpu, e.memory),
             nodeSelector: {}, tolerations: [], zoneSpread: "soft", onePerNode: true });
     }
-    return [...out, ...addonDemands(platformAddons(args))];
+    return [...out, ...addonDemands(platformAddons(args.addons, args.cluster.cloud))];
 }
 
 /** The capacity plan of a platform, or why there is none (a local cluster, a machine type of unknown size). */
