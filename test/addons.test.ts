@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ADDON_CHARTS } from "../components/src/addons";
 import { platformAddons } from "../components/src/planners/platform";
-import { ENVOY_PROXY_POD_LABELS, hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
+import { ADDON_NAMESPACE_LABEL, ENVOY_PROXY_POD_LABELS, hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
 import { runStack } from "./harness/stacks";
 
 /** Every object in a values tree whose key is `key` (securityContexts, resources…), with its path. */
@@ -41,6 +41,7 @@ describe("add-ons under the platform's rules", () => {
         expect(proxy.egress).toEqual([{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "apps" } } }] }]);
         // Restricted is audited and warned everywhere, whatever is enforced.
         for (const p of plans.filter((x) => x.namespace)) expect([p.namespace!.labels["pod-security.kubernetes.io/audit"], p.namespace!.labels["pod-security.kubernetes.io/warn"]]).toEqual(["restricted", "restricted"]);
+        for (const p of plans.filter((x) => x.namespace)) expect(p.namespace!.labels[ADDON_NAMESPACE_LABEL]).toBe(p.addon);
     });
 
     it("declare the namespaces before the releases, which never create one (aws-prod)", async () => {

@@ -138,6 +138,10 @@ describe("stack policies on Helm releases", () => {
         const netpol = k(deny.type, { kind: "NetworkPolicy", metadata: { name: "allow-webhook", namespace: "addons" }, spec: { podSelector: { matchLabels: { app: "webhook" } }, policyTypes: ["Ingress"] } });
         expect(msgs(stack.selectorMatchesPods, [netpol])).toHaveLength(1);
         expect(msgs(stack.selectorMatchesPods, [netpol, release("addons")])).toEqual([]);
+        // Rendered, the stack has the add-on's labelled namespace but no release.
+        const addonNs = k("kubernetes:core/v1:Namespace", { kind: "Namespace", metadata: { name: "addons", labels: { "paas.dev/addon": "certManager" } } });
+        expect(msgs(stack.selectorMatchesPods, [netpol, addonNs])).toEqual([]);
+        expect(msgs(stack.selectorMatchesPods, [netpol, namespace("addons", "restricted")])).toHaveLength(1);
     });
 });
 

@@ -1,6 +1,7 @@
 /** Stack policies: rules that span resources (what no per-resource pack can see). */
 import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
+import { ADDON_NAMESPACE_LABEL } from "../../components/src/planners/addons";
 import { isSystemNamespace } from "../../components/src/planners/workload";
 
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -12,8 +13,14 @@ const HTTPROUTE = "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
-/** Namespaces a Helm release installs into: their pods are the chart's, invisible to the stack. */
-const helmNamespaces = (resources: readonly Subject[]) => new Set(resources.filter((r) => r.type === RELEASE).map((r) => r.props.namespace ?? "default"));
+/**
+ * Namespaces whose pods a chart installs, invisible to the stack: those a Helm release installs
+ * into, and those labelled as an add-on's (a rendered stack declares the namespace, not the release).
+ */
+const helmNamespaces = (resources: readonly Subject[]) => new Set([
+    ...resources.filter((r) => r.type === RELEASE).map((r) => r.props.namespace ?? "default"),
+    ...resources.filter((r) => r.type === NAMESPACE && r.props.metadata?.labels?.[ADDON_NAMESPACE_LABEL] !== undefined).map(nameOf),
+]);
 
 const ns = (r: Subject) => r.props.metadata?.namespace ?? "default";
 const nameOf = (r: Subject) => r.props.metadata?.name ?? r.name;

@@ -9,6 +9,12 @@ import { DNS_EGRESS, MANAGED_BY } from "./workload";
 
 export type AddonKey = "metricsServer" | "envoyGateway" | "certManager";
 
+/**
+ * Label of a namespace whose pods a chart installs: the stack cannot see them (and a rendered
+ * stack has no release at all), so the stack rules know the namespace's selectors by it.
+ */
+export const ADDON_NAMESPACE_LABEL = "paas.dev/addon";
+
 /** The Pod Security level a namespace enforces. */
 export type PodSecurityLevel = "restricted" | "baseline";
 
@@ -66,12 +72,12 @@ const webhookFromApiServer = (podLabels: Record<string, string>, port: number): 
 /** Namespaces and policies of the enabled add-ons. `appNamespace` is where the gateway's backends run. */
 export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: string): AddonNamespacePlan[] {
     const plans: AddonNamespacePlan[] = [];
-    const labelled = (name: string, level: PodSecurityLevel) => ({ name, labels: { ...MANAGED_BY, ...podSecurityLabels(level) } });
+    const labelled = (addon: AddonKey, name: string, level: PodSecurityLevel) => ({ name, labels: { ...MANAGED_BY, [ADDON_NAMESPACE_LABEL]: addon, ...podSecurityLabels(level) } });
     // metrics-server stays in kube-system, where every cloud expects it; the platform does not police that namespace.
     if (enabled.includes("metricsServer")) plans.push({ addon: "metricsServer", networkPolicies: [] });
     if (enabled.includes("certManager")) plans.push({
         addon: "certManager",
-        namespace: labelled(CERT_MANAGER_NAMESPACE, "restricted"),
+        namespace: labelled("certManager", CERT_MANAGER_NAMESPACE, "restricted"),
         networkPolicies: [defaultDeny, sameNamespace,
             webhookFromApiServer({ "app.kubernetes.io/component": "webhook" }, WEBHOOK_PORTS.certManager),
             // ACME: the CA's API (443) and the HTTP-01 self-check through the public address (80).
@@ -86,7 +92,7 @@ export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: 
         // Envoy Gateway creates the proxy Deployments itself, with securityContexts from its own
         // EnvoyProxy defaults, which the platform does not set: enforcing restricted would stop a
         // proxy that falls short from starting, so baseline is enforced and restricted audited and warned.
-        namespace: labelled(ENVOY_NAMESPACE, "baseline"),
+        namespace: labelled("envoyGateway", ENVOY_NAMESPACE, "baseline"),
         networkPolicies: [defaultDeny, sameNamespace,
             webhookFromApiServer({ "control-plane": "envoy-gateway" }, WEBHOOK_PORTS.envoyGateway),
             // The proxies are the way in: anyone may reach them; they reach only the platform's services.
