@@ -65,7 +65,7 @@ describe("node pools as each cloud shapes them", () => {
             taints: [],
         });
         expect(cloudNodeShape("gcp", pool({ spot: true, machineType: "n2-standard-8" })).labels).toEqual({
-            team: "a", "node.kubernetes.io/instance-type": "n2-standard-8", "cloud.google.com/gke-nodepool": "apps", "cloud.google.com/gke-spot": "true",
+            team: "a", "node.kubernetes.io/instance-type": "n2-standard-8", "paas.dev/node-pool": "apps", "cloud.google.com/gke-nodepool": "apps", "cloud.google.com/gke-spot": "true",
         });
         expect(cloudNodeShape("azure", pool({ spot: true })).taints).toEqual([{ key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" }]);
         expect(cloudNodeShape("azure", pool({ criticalAddonsOnly: true })).taints).toEqual([{ key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" }]);

@@ -54,9 +54,12 @@ describe("GKE (gcp-prod stack)", () => {
             expect(np.nodeConfig.shieldedInstanceConfig).toEqual({ enableSecureBoot: true, enableIntegrityMonitoring: true });
             expect(np.nodeConfig.workloadMetadataConfig).toEqual({ mode: "GKE_METADATA" });
             expect(np.management).toEqual({ autoRepair: true, autoUpgrade: true });
+            // The pool label every cloud's nodes carry, so selectors and the capacity plan read one key.
+            expect(np.nodeConfig.labels["paas.dev/node-pool"]).toBe(pool);
         }
         // GKE's own default pool is created with the same hardened settings, then removed.
         expect(get("gcp:container/cluster:Cluster", "paas-cluster-gke").nodeConfig.serviceAccount).toBe(email);
+        expect(get("gcp:container/cluster:Cluster", "paas-cluster-gke").nodeConfig.labels).toEqual({});
     });
 
     it("sizes pools with region-wide totals and puts spot only where asked", () => {

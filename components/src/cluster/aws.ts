@@ -3,6 +3,7 @@ import type * as awsTypes from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan } from "../planners/cluster";
 import { EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
+import { POOL_LABEL } from "../planners/capacity";
 import { execKubeconfig } from "../planners/kubeconfig";
 import type { CloudCluster } from "./types";
 
@@ -162,7 +163,7 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
             scalingConfig: { minSize: pool.minNodes, maxSize: pool.maxNodes, desiredSize: Math.max(pool.minNodes, 1) },
             updateConfig: { maxUnavailable: 1 },
             launchTemplate: { id: lt.id, version: lt.latestVersion.apply(String) },
-            labels: { ...pool.labels, "paas.dev/node-pool": pool.name },
+            labels: { ...pool.labels, [POOL_LABEL]: pool.name },
             tags,
         }, {
             ...opts,

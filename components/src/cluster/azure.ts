@@ -6,6 +6,7 @@ import type * as networkTypes from "@pulumi/azure-native/network";
 import type * as resourcesTypes from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { CRITICAL_ADDONS_ONLY_TAINT, type ClusterPlan, type NodePoolPlan } from "../planners/cluster";
+import { POOL_LABEL } from "../planners/capacity";
 import { azureRoleDefinitionId } from "../planners/iam";
 import type { CloudCluster } from "./types";
 
@@ -31,7 +32,7 @@ function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pu
         orchestratorVersion: kubernetesVersion,
         vnetSubnetID: subnetId,
         enableNodePublicIP: false,
-        nodeLabels: { ...pool.labels, "paas.dev/node-pool": pool.name },
+        nodeLabels: { ...pool.labels, [POOL_LABEL]: pool.name },
         // A reserved system pool runs only critical add-ons; workloads go to the user pools.
         nodeTaints: pool.criticalAddonsOnly ? [CRITICAL_ADDONS_ONLY_TAINT] : undefined,
         scaleSetPriority: pool.spot ? "Spot" : "Regular",

@@ -3,11 +3,12 @@ import type * as gcpTypes from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
 import { GKE_NODE_ROLES, gkeNodeAccountId } from "../planners/iam";
+import { POOL_LABEL } from "../planners/capacity";
 import { execKubeconfig } from "../planners/kubeconfig";
 import type { CloudCluster } from "./types";
 
 /** Node settings shared by every pool (and the default pool GKE creates then removes). */
-function nodeConfig(pool: Pick<NodePoolPlan, "machineType" | "diskSizeGb" | "spot" | "labels">, serviceAccount: pulumi.Input<string>, labels: Record<string, string>) {
+function nodeConfig(pool: Pick<NodePoolPlan, "machineType" | "diskSizeGb" | "spot" | "labels"> & { name?: string }, serviceAccount: pulumi.Input<string>, labels: Record<string, string>) {
     return {
         machineType: pool.machineType,
         diskSizeGb: pool.diskSizeGb,
@@ -21,7 +22,7 @@ function nodeConfig(pool: Pick<NodePoolPlan, "machineType" | "diskSizeGb" | "spo
         // Pods see the GKE metadata server, never the node's credentials.
         workloadMetadataConfig: { mode: "GKE_METADATA" },
         metadata: { "disable-legacy-endpoints": "true" },
-        labels: { ...pool.labels },
+        labels: { ...pool.labels, ...("name" in pool ? { [POOL_LABEL]: pool.name } : {}) },
         resourceLabels: labels,
     };
 }

@@ -249,7 +249,7 @@ export const NODE_DAEMONS: Readonly<Record<Exclude<Cloud, "local">, { cpu: strin
 /** The label every cloud puts the zone in, and the one with the instance type. */
 export const ZONE_LABEL = "topology.kubernetes.io/zone";
 export const INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type";
-/** The label the platform puts the pool's name in on EKS and AKS (GKE sets cloud.google.com/gke-nodepool itself). */
+/** The label the platform puts the pool's name in on every cloud (beside the cloud's own: eks.amazonaws.com/nodegroup, cloud.google.com/gke-nodepool, agentpool). */
 export const POOL_LABEL = "paas.dev/node-pool";
 /** AKS taints every spot pool with this. */
 export const AKS_SPOT_TAINT: Taint = { key: "kubernetes.azure.com/scalesetpriority", value: "spot", effect: "NoSchedule" };
@@ -271,7 +271,7 @@ export function cloudNodeShape(cloud: Exclude<Cloud, "local">, pool: NodePoolPla
                 taints: [],
             };
         case "gcp":
-            return { labels: { ...base, "cloud.google.com/gke-nodepool": pool.name, ...(pool.spot ? { "cloud.google.com/gke-spot": "true" } : {}) }, taints: [] };
+            return { labels: { ...base, [POOL_LABEL]: pool.name, "cloud.google.com/gke-nodepool": pool.name, ...(pool.spot ? { "cloud.google.com/gke-spot": "true" } : {}) }, taints: [] };
         case "azure":
             return {
                 labels: { ...base, [POOL_LABEL]: pool.name, agentpool: pool.name, ...(pool.spot ? { [AKS_SPOT_TAINT.key]: AKS_SPOT_TAINT.value! } : {}) },
