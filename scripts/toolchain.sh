@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
 # the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
-# etcd + etcdctl, actionlint, a Kubernetes control plane (kube-apiserver,
+# etcd + etcdctl, actionlint, the peer scanners kube-score and checkov (a
+# Python virtual environment), a Kubernetes control plane (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
 # Gateway API and cert-manager CRDs and KWOK's stages out of their modules into
 # <repo>/.tools/share. Every version comes from <repo>/toolchain.versions and
@@ -10,8 +11,8 @@
 # Usage:
 #   scripts/toolchain.sh               build whatever is missing or outdated
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
-#                                      kubernetes, etcd, actionlint, kube,
-#                                      kwok, crds
+#                                      kubernetes, etcd, actionlint,
+#                                      kube-score, checkov, kube, kwok, crds
 #   scripts/toolchain.sh --print-env   print `export ...` lines; use as
 #                                      eval "$(scripts/toolchain.sh --print-env)"
 #   scripts/toolchain.sh --help
@@ -44,7 +45,7 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint kube kwok crds)
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint kube-score checkov kube kwok crds)
 SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -363,6 +364,44 @@ build_actionlint() {
   log "built actionlint $ACTIONLINT_VERSION in $(elapsed "$t0")"
 }
 
+build_kube_score() {
+  local key="kube-score $KUBE_SCORE_VERSION"
+  if stamp_ok kube-score "$key" "$BIN_DIR/kube-score"; then
+    log "kube-score $KUBE_SCORE_VERSION is up to date"
+    return 0
+  fi
+  local t0
+  t0=$(date +%s)
+  log "building kube-score $KUBE_SCORE_VERSION…"
+  require_go
+  GOBIN=$BIN_DIR CGO_ENABLED=0 go install -trimpath -buildvcs=false \
+    -ldflags "-s -w -X main.version=${KUBE_SCORE_VERSION#v}" \
+    "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION" ||
+    die "build of kube-score failed (see above)"
+  write_stamp kube-score "$key"
+  log "built kube-score $KUBE_SCORE_VERSION in $(elapsed "$t0")"
+}
+
+# checkov into its own virtual environment; .tools/bin/checkov runs it.
+install_checkov() {
+  local key="checkov $CHECKOV_VERSION" venv=$TOOLS_DIR/venv/checkov
+  if stamp_ok checkov "$key" "$BIN_DIR/checkov" "$venv/bin/checkov"; then
+    log "checkov $CHECKOV_VERSION is up to date"
+    return 0
+  fi
+  command -v python3 >/dev/null 2>&1 || die "checkov needs python3 (3.9 or newer) with the venv module; on Debian: apt-get install python3 python3-venv"
+  local t0
+  t0=$(date +%s)
+  log "installing checkov $CHECKOV_VERSION from PyPI into $venv (a minute or two)…"
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed; on Debian: apt-get install python3-venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" ||
+    die "pip install checkov==$CHECKOV_VERSION failed (see above)"
+  ln -sfn "$venv/bin/checkov" "$BIN_DIR/checkov"
+  write_stamp checkov "$key"
+  log "installed checkov $CHECKOV_VERSION in $(elapsed "$t0")"
+}
+
 # ---------------------------------------------------------------------------
 # Kubernetes control plane and KWOK
 
@@ -546,6 +585,8 @@ main() {
       kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
       etcd | etcdctl | etcdutl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
+      kube-score) tools+=(kube-score) ;;
+      checkov) tools+=(checkov) ;;
       kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
       kwok) tools+=(kwok) ;;
       crds | stages) tools+=(crds) ;;
@@ -589,6 +630,8 @@ main() {
       kubernetes) build_kubernetes ;;
       etcd) build_etcd ;;
       actionlint) build_actionlint ;;
+      kube-score) build_kube_score ;;
+      checkov) install_checkov ;;
       kube) build_kube ;;
       kwok) build_kwok ;;
       crds) install_crds ;;
