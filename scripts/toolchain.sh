@@ -346,40 +346,31 @@ build_etcd() {
   log "built etcd $ETCD_VERSION, etcdctl and etcdutl in $(elapsed "$t0")"
 }
 
-build_actionlint() {
-  local key="actionlint $ACTIONLINT_VERSION"
-  if stamp_ok actionlint "$key" "$BIN_DIR/actionlint"; then
-    log "actionlint $ACTIONLINT_VERSION is up to date"
+# go_install_tool NAME VERSION VERSION_VAR PACKAGE: `go install PACKAGE@VERSION`
+# into .tools/bin, with VERSION_VAR (a package.var the binary prints) set.
+go_install_tool() {
+  local name=$1 version=$2 var=$3 pkg=$4 key="$1 $2" t0
+  if stamp_ok "$name" "$key" "$BIN_DIR/$name"; then
+    log "$name $version is up to date"
     return 0
   fi
-  local t0
   t0=$(date +%s)
-  log "building actionlint $ACTIONLINT_VERSION…"
+  log "building $name $version…"
   require_go
   GOBIN=$BIN_DIR CGO_ENABLED=0 go install -trimpath -buildvcs=false \
-    -ldflags "-s -w -X github.com/rhysd/actionlint.version=${ACTIONLINT_VERSION#v}" \
-    "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" ||
-    die "build of actionlint failed (see above)"
-  write_stamp actionlint "$key"
-  log "built actionlint $ACTIONLINT_VERSION in $(elapsed "$t0")"
+    -ldflags "-s -w -X $var=${version#v}" "$pkg@$version" ||
+    die "build of $name failed (see above)"
+  write_stamp "$name" "$key"
+  log "built $name $version in $(elapsed "$t0")"
+}
+
+build_actionlint() {
+  go_install_tool actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint.version \
+    github.com/rhysd/actionlint/cmd/actionlint
 }
 
 build_kube_score() {
-  local key="kube-score $KUBE_SCORE_VERSION"
-  if stamp_ok kube-score "$key" "$BIN_DIR/kube-score"; then
-    log "kube-score $KUBE_SCORE_VERSION is up to date"
-    return 0
-  fi
-  local t0
-  t0=$(date +%s)
-  log "building kube-score $KUBE_SCORE_VERSION…"
-  require_go
-  GOBIN=$BIN_DIR CGO_ENABLED=0 go install -trimpath -buildvcs=false \
-    -ldflags "-s -w -X main.version=${KUBE_SCORE_VERSION#v}" \
-    "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION" ||
-    die "build of kube-score failed (see above)"
-  write_stamp kube-score "$key"
-  log "built kube-score $KUBE_SCORE_VERSION in $(elapsed "$t0")"
+  go_install_tool kube-score "$KUBE_SCORE_VERSION" main.version github.com/zegl/kube-score/cmd/kube-score
 }
 
 # checkov into its own virtual environment; .tools/bin/checkov runs it.
