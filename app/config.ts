@@ -379,7 +379,7 @@ function readCapacity(r: Reader): PlatformCapacityArgs {
 function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
     if (r.value !== null && typeof r.value === "object" && Object.keys(r.value).length === 0) return undefined;
     if (!r.object(["name", "members", "allowSingleMember", "storageSize", "storageClassName", "quotaBackendBytes",
-        "autoCompactionRetention", "snapshotSchedule", "keepSnapshots", "cpu", "memory", "certificates"])) return undefined;
+        "autoCompactionRetention", "snapshotSchedule", "keepSnapshots", "cpu", "memory", "certificates", "image", "shellImage"])) return undefined;
     return stripUndefined({
         name: r.at("name").string(),
         members: r.at("members").int(),
@@ -393,6 +393,8 @@ function readEtcd(r: Reader): PlatformEtcdArgs | undefined {
         cpu: r.at("cpu").string(),
         memory: r.at("memory").string(),
         certificates: r.at("certificates").oneOf(ETCD_CERTIFICATES),
+        image: r.at("image").string(),
+        shellImage: r.at("shellImage").string(),
     });
 }
 

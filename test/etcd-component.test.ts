@@ -6,6 +6,7 @@ import {
 } from "../components/src/planners/etcd";
 import { settle, useMocks } from "./harness/mocks";
 import { selectorLabels, workloadLabels } from "../components/src/planners/workload";
+import { problemsOf } from "./harness/config";
 import { type ProgramRun, runStack } from "./harness/stacks";
 
 describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
@@ -109,6 +110,16 @@ describe("EtcdQuorum of the dev stack (3 members, Pulumi-issued TLS)", () => {
         expect(pod.containers[0].command[2]).toBe(snapshotJobScript(3));
         expect(pod.containers[0].command[2]).toContain("| tail -n +4 |");
     });
+
+    it("runs the images the stack names, e.g. digest-pinned mirrors", async () => {
+        const etcdImage = `registry.example.com/mirror/etcd:v3.6.16@sha256:${"a".repeat(64)}`;
+        const shellImage = `registry.example.com/mirror/busybox@sha256:${"b".repeat(64)}`;
+        const r = await runStack("dev", (c) => ({ ...c, "paas:etcd": { ...(c["paas:etcd"] as object), image: etcdImage, shellImage } }));
+        const members = r.recorder.get("kubernetes:apps/v1:StatefulSet", "paas-etcd-statefulset").inputs.spec.template.spec;
+        expect(members.containers.map((c: any) => c.image)).toEqual([etcdImage]);
+        const job = r.recorder.get("kubernetes:batch/v1:CronJob", "paas-etcd-snapshot").inputs.spec.jobTemplate.spec.template.spec;
+        expect([job.initContainers[0].image, job.containers[0].image]).toEqual([etcdImage, shellImage]);
+    });
 });
 
 describe("EtcdQuorum elsewhere", () => {
@@ -144,6 +155,18 @@ describe("EtcdQuorum arguments", () => {
         expect(names("kubernetes:cert-manager.io/v1:Certificate")).toEqual([
             "by-cert-manager-ca-certificate", "by-cert-manager-client-certificate", "by-cert-manager-server-certificate",
         ]);
+    });
+
+    it("refuses unpinned or malformed images, under the argument and the stack key", async () => {
+        await useMocks("test");
+        expect(() => new EtcdQuorum("etcd", args({ image: "quay.io/coreos/etcd", shellImage: "busybox:latest" })))
+            .toThrow([
+                'invalid EtcdQuorum "etcd" arguments (2 problems):',
+                '  - args.image must be pinned: add a tag other than latest, or better a digest (@sha256:…), got "quay.io/coreos/etcd"',
+                '  - args.shellImage must not use the tag "latest": pin a version tag or a digest (@sha256:…), got "busybox:latest"',
+            ].join("\n"));
+        expect(problemsOf({ "paas:etcd": { members: 3, image: "quay.io/coreos/etcd:v3.6.16@sha256:abc" } }))
+            .toEqual(["paas:etcd.image has a malformed digest (expected @sha256:<64 hex>)"]);
     });
 
     it("reports the same rule for the stack key", () => {

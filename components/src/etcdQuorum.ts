@@ -22,7 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import {
     BACKUP_DIR, CLIENT_PORT, ETCD_EPHEMERAL_STORAGE, ETCD_PRIORITY, type EtcdPlan, type EtcdQuorumArgs, INCOMING_SNAPSHOT, METRICS_PORT, PEER_PORT,
-    SNAPSHOT_SHELL_IMAGE, SNAPSHOT_STARTING_DEADLINE_SECONDS, checkEtcd, etcdPriorityClassName, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
+    SNAPSHOT_STARTING_DEADLINE_SECONDS, checkEtcd, etcdPriorityClassName, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
 } from "./planners/etcd";
 import { DNS_EGRESS, restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 import { Problems } from "./validation";
@@ -325,7 +325,7 @@ export class EtcdQuorum extends pulumi.ComponentResource {
                                 }],
                                 containers: [{
                                     name: "rotate",
-                                    image: SNAPSHOT_SHELL_IMAGE,
+                                    image: plan.shellImage,
                                     command: ["/bin/sh", "-c", snapshotJobScript(plan.keepSnapshots)],
                                     resources,
                                     securityContext: restrictedContainerSecurity(UID),

@@ -5,7 +5,7 @@
  */
 import { Problems } from "../validation";
 import {
-    CPU_QUANTITY, CRONJOB_NAME_MAX, DNS_1035, MEMORY_QUANTITY, objectNameRule, STATEFULSET_NAME_MAX, cronScheduleProblem, isDnsSubdomain, positiveQuantity,
+    CPU_QUANTITY, CRONJOB_NAME_MAX, DNS_1035, MEMORY_QUANTITY, objectNameRule, STATEFULSET_NAME_MAX, cronScheduleProblem, imageProblem, isDnsSubdomain, positiveQuantity,
 } from "./workload";
 
 /** The etcd release the manifests pin (3.6 line). Keep in step with toolchain.versions ETCD_VERSION. */
@@ -97,6 +97,14 @@ export interface EtcdArgs {
     certificates?: EtcdCertificates;
     /** Cluster DNS domain. @default cluster.local */
     clusterDomain?: string;
+    /**
+     * The etcd image: an etcd 3.6 release (the members' flags are 3.6's), pinned by tag or by digest;
+     * point it at a mirror, by digest, where images must be digest-pinned.
+     * @default quay.io/coreos/etcd:v3.6.16
+     */
+    image?: string;
+    /** The image of the snapshot job's shell step (sh, mv, ls, rm). @default docker.io/library/busybox:1.37.0 */
+    shellImage?: string;
 }
 
 export interface EtcdQuorumArgs extends EtcdArgs {
@@ -117,6 +125,8 @@ export const ETCD_DEFAULTS = {
     memory: "1Gi",
     certificates: EtcdCertificates.Pulumi,
     clusterDomain: "cluster.local",
+    image: ETCD_IMAGE,
+    shellImage: SNAPSHOT_SHELL_IMAGE,
 } as const;
 
 export interface QuorumPlan {
@@ -146,6 +156,7 @@ export interface EtcdPlan extends QuorumPlan {
     readonly cpu: string;
     readonly memory: string;
     readonly image: string;
+    readonly shellImage: string;
 }
 
 /** Checks EtcdArgs; `name` is the component name, the objects' name unless `a.name` is given. */
@@ -183,6 +194,11 @@ export function checkEtcd(name: string, a: EtcdArgs, path: string, problems: Pro
         problems.add(`${path}.keepSnapshots`, keep, "must be an integer from 1 to 1000");
     if (a.clusterDomain !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(a.clusterDomain))
         problems.add(`${path}.clusterDomain`, a.clusterDomain, 'must be a DNS domain such as "cluster.local"');
+    for (const key of ["image", "shellImage"] as const) {
+        const image = a[key];
+        const problem = image === undefined ? undefined : imageProblem(image);
+        if (problem) problems.add(`${path}.${key}`, image, problem);
+    }
 }
 
 /** Resolves every default. `name` is the component name (the objects' name unless `a.name` is given). */
@@ -201,7 +217,8 @@ export function planEtcd(a: EtcdArgs, name = "etcd"): EtcdPlan {
         snapshotSchedule: a.snapshotSchedule ?? d.snapshotSchedule,
         cpu: a.cpu ?? d.cpu,
         memory: a.memory ?? d.memory,
-        image: ETCD_IMAGE,
+        image: a.image ?? d.image,
+        shellImage: a.shellImage ?? d.shellImage,
     };
 }
 
