@@ -6,6 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
 import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
+import { MONITORING_STACKS } from "../components/src/planners/monitoring";
+import type { ServiceMetricsArgs } from "../components/src/planners/service";
 import type { PlatformAccessArgs, PlatformCapacityArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
@@ -252,7 +254,7 @@ function stripUndefined<T extends object>(o: T): T {
 }
 
 const SERVICE_KEYS = ["name", "image", "port", "healthPath", "cpu", "memory", "cpuLimit", "memoryLimit", "env", "secretEnv", "args", "runAsUser",
-    "automountServiceAccountToken", "autoscaling", "calls", "egress"] as const;
+    "automountServiceAccountToken", "autoscaling", "calls", "egress", "metrics"] as const;
 const AUTOSCALING_KEYS = ["minReplicas", "maxReplicas", "scaleUpAbove", "scaleDownBelow", "scaleDownStabilizationSeconds",
     "scaleUpStabilizationSeconds", "scaleDownPercentPerMinute"] as const;
 
@@ -292,6 +294,7 @@ function readServices(r: Reader): PlatformServiceArgs[] {
                 required(e, ["cidr", "port"]);
                 return stripUndefined({ cidr: e.at("cidr").string() ?? "", port: e.at("port").int() ?? 0, allowCloudMetadata: e.at("allowCloudMetadata").bool() });
             }),
+            metrics: readServiceMetrics(s.at("metrics")),
         });
     });
 }
@@ -354,12 +357,28 @@ function readGateway(r: Reader): PlatformGatewayArgs {
     });
 }
 
+/** `services[i].metrics`: types and key names; checkService checks the values. */
+function readServiceMetrics(r: Reader): ServiceMetricsArgs | undefined {
+    if (!r.object(["port", "path"])) return undefined;
+    required(r, ["port"]);
+    return stripUndefined({ port: r.at("port").int() ?? 0, path: r.at("path").string() });
+}
+
 function readAddons(r: Reader): AddonsArgs {
-    if (!r.object(["gatewayController", "metricsServer", "certManager"])) return {};
+    if (!r.object(["gatewayController", "metricsServer", "certManager", "monitoring"])) return {};
+    const m = r.at("monitoring");
     return stripUndefined({
         gatewayController: r.at("gatewayController").oneOf(GATEWAY_CONTROLLERS),
         metricsServer: r.at("metricsServer").bool(),
         certManager: r.at("certManager").bool(),
+        monitoring: m.object(["stack", "namespace", "prometheusPodLabels", "resourceLabels"])
+            ? stripUndefined({
+                stack: m.at("stack").oneOf(MONITORING_STACKS),
+                namespace: m.at("namespace").string(),
+                prometheusPodLabels: m.at("prometheusPodLabels").stringMap(),
+                resourceLabels: m.at("resourceLabels").stringMap(),
+            })
+            : undefined,
     });
 }
 

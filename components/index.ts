@@ -39,10 +39,13 @@ export {
     type AddonsArgs, type PlatformAccessArgs, type PlatformCapacityArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
     type PlatformRouteBackendArgs, type PlatformServiceArgs, type PlatformWorkloadIdentityArgs,
 } from "./src/planners/platform";
+export {
+    MONITORING_DEFAULTS, MONITORING_STACKS, MonitoringStack, etcdRules, planMonitoring, ruleFile, type AlertRule, type MonitoringArgs, type MonitoringPlan, type RuleGroup,
+} from "./src/planners/monitoring";
 export { PathMatchType, ROUTE_DEFAULTS, checkRoute, type HeaderMatchArgs, type RouteBackendArgs, type RouteMatchArgs, type WeightedRouteArgs } from "./src/planners/route";
 export {
     SERVICE_DEFAULTS, checkService, resolveService,
-    type EgressRuleArgs, type GatewayPeerArgs, type ServiceArgs, type ServiceCallArgs,
+    type EgressRuleArgs, type GatewayPeerArgs, type ServiceArgs, type ServiceCallArgs, type ServiceMetricsArgs,
 } from "./src/planners/service";
 export { capacityWeights, equalWeights } from "./src/planners/weights";
 export { ConfigError, type Problem } from "./src/validation";

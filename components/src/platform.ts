@@ -6,14 +6,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AccessControl } from "./accessControl";
 import { installAddons } from "./addons";
+import { installMonitoring } from "./monitoring";
 import { EtcdQuorum } from "./etcdQuorum";
 import { Gateway } from "./gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
 import { CLUSTER_DEFAULTS } from "./planners/cluster";
 import {
     type GatewayController, PLATFORM_DEFAULTS, type PlatformArgs, capacityOutput, checkPlatform, defaultGatewayController, overflowSummary, planGatewayController,
-    planPlatformCapacity, planPlatformServices,
+    planPlatformCapacity, planPlatformServices, platformMonitoringInput,
 } from "./planners/platform";
+import { planMonitoring } from "./planners/monitoring";
 import { MANAGED_BY } from "./planners/workload";
 import { Service } from "./service";
 import { Problems } from "./validation";
@@ -99,13 +101,17 @@ export class Platform extends pulumi.ComponentResource {
 
         this.gatewayController = args.addons?.gatewayController ?? defaultGatewayController(args.cluster.cloud);
         const controller = planGatewayController(this.gatewayController, gatewayNamespace, args.gateway?.className);
-        const addons = installAddons(name, { ...args.addons, gatewayController: this.gatewayController }, {
+        const monitoringInput = platformMonitoringInput(args);
+        const monitoringPlan = planMonitoring(monitoringInput);
+        const ready = installAddons(name, { ...args.addons, gatewayController: this.gatewayController }, {
             cloud: args.cluster.cloud,
             renderOnly: cluster.renderOnly,
             gatewayClassName: controller.gatewayClassName,
             appNamespace,
+            monitoring: { ...monitoringInput.monitoring, scrapePorts: monitoringPlan.scrapePorts },
             opts: k8sOpts,
         });
+        const addons = ready.gateway;
 
         const services = args.services ?? [];
         const routes = args.routes ?? [];
@@ -181,6 +187,7 @@ export class Platform extends pulumi.ComponentResource {
             const etcdName = args.etcd.name ?? d.etcdName;
             parts.etcd = new EtcdQuorum(`${name}-${etcdName}`, { ...args.etcd, name: etcdName, namespace: appNamespace }, childOpts(etcdName, { dependsOn: [ns, ...addons] }));
         }
+        if (monitoringInput.monitoring.stack !== "none") installMonitoring(name, monitoringInput, monitoringPlan, { ...k8sOpts, dependsOn: [ns, ...ready.monitoring] });
         this.clusterName = cluster.clusterName;
         this.kubeconfig = cluster.kubeconfig;
         this.oidcIssuerUrl = cluster.oidcIssuerUrl;

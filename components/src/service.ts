@@ -5,12 +5,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type AutoscalingPlan, planAutoscaling } from "./planners/autoscaling";
-import { SERVICE_EPHEMERAL_STORAGE, type ServiceArgs, checkService, networkPolicySpec, resolveService, serviceProbes } from "./planners/service";
+import { type ResolvedService, SERVICE_EPHEMERAL_STORAGE, type ServiceArgs, checkService, metricsPortName, networkPolicySpec, resolveService, serviceProbes } from "./planners/service";
 import { restrictedContainerSecurity, restrictedPodSecurity, selectorLabels, workloadLabels } from "./planners/workload";
 
-export type { EgressRuleArgs, GatewayPeerArgs, SecretKeyRefArgs, ServiceArgs, ServiceCallArgs } from "./planners/service";
+export type { EgressRuleArgs, GatewayPeerArgs, SecretKeyRefArgs, ServiceArgs, ServiceCallArgs, ServiceMetricsArgs } from "./planners/service";
 
 const PLANS = new WeakMap<object, AutoscalingPlan>();
+
+/** The serving port ("http") and, when it is another one, the metrics port ("metrics"). */
+function containerPorts(s: ResolvedService) {
+    const ports = s.port === undefined ? [] : [{ name: "http", containerPort: s.port, protocol: "TCP" }];
+    if (s.metrics && metricsPortName({ port: s.port, metrics: s.metrics }) === "metrics") ports.push({ name: "metrics", containerPort: s.metrics.port, protocol: "TCP" });
+    return ports.length === 0 ? undefined : ports;
+}
 
 export class Service extends pulumi.ComponentResource {
     readonly deploymentName: pulumi.Output<string>;
@@ -67,7 +74,7 @@ export class Service extends pulumi.ComponentResource {
                                 // Credentials stay in their Secret: the pod spec only names it.
                                 ...Object.entries(s.secretEnv).map(([k, ref]) => ({ name: k, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
                             ],
-                            ports: port === undefined ? undefined : [{ name: "http", containerPort: port, protocol: "TCP" }],
+                            ports: containerPorts(s),
                             resources: {
                                 requests: { cpu: s.cpu, memory: s.memory, "ephemeral-storage": disk.request },
                                 limits: { cpu: s.cpuLimit, memory: s.memoryLimit, "ephemeral-storage": disk.limit },

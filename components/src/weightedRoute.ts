@@ -2,8 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY_API } from "./planners/gateway";
-import { ROUTE_DEFAULTS, type WeightedRouteArgs, checkRoute } from "./planners/route";
-import { capacityWeights } from "./planners/weights";
+import { ROUTE_DEFAULTS, type WeightedRouteArgs, checkRoute, planRouteWeights } from "./planners/route";
 import { MANAGED_BY } from "./planners/workload";
 
 export { PathMatchType } from "./planners/route";
@@ -19,8 +18,7 @@ export class WeightedRoute extends pulumi.ComponentResource {
         super("paas:index:WeightedRoute", name, {}, opts);
         const d = ROUTE_DEFAULTS;
         const routeName = args.name ?? name;
-        const capacities = args.backends.map((b) => b.capacity ?? 1); // omitted everywhere → round-robin
-        this.weights = capacityWeights(capacities, args.weightTotal ?? d.weightTotal);
+        this.weights = planRouteWeights(args).weights;
         const matches = (args.matches ?? [{}]).map((m) => ({
             path: { type: m.pathType ?? d.pathType, value: m.path ?? d.path },
             headers: m.headers?.length ? m.headers.map((h) => ({ type: "Exact", name: h.name, value: h.value })) : undefined,

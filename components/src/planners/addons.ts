@@ -4,10 +4,11 @@
  * the flows the add-on needs, and chart values that give every pod resources, a budget and a
  * locked-down securityContext. Pure.
  */
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_DEFAULTS } from "./monitoring";
 import { CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./platform";
 import { DNS_EGRESS, MANAGED_BY } from "./workload";
 
-export type AddonKey = "metricsServer" | "envoyGateway" | "certManager";
+export type AddonKey = "metricsServer" | "envoyGateway" | "certManager" | "monitoring";
 
 /**
  * Label of a namespace whose pods a chart installs: the stack cannot see them (and a rendered
@@ -61,7 +62,20 @@ export const ENVOY_PROXY_POD_LABELS = { "app.kubernetes.io/component": "proxy", 
  * Port the chart's admission webhooks listen on (cert-manager's webhook; Envoy Gateway's topology
  * injector): the API server calls it from outside the pod network.
  */
-export const WEBHOOK_PORTS: Readonly<Record<"envoyGateway" | "certManager", number>> = { envoyGateway: 9443, certManager: 10250 };
+export const WEBHOOK_PORTS: Readonly<Record<"envoyGateway" | "certManager" | "monitoring", number>> = { envoyGateway: 9443, certManager: 10250, monitoring: 10250 };
+
+/** Labels kube-prometheus-stack puts on its Prometheus Operator pod (release "kube-prometheus-stack"). */
+export const PROMETHEUS_OPERATOR_POD_LABELS = { app: "kube-prometheus-stack-operator" } as const;
+/** The kubelet's port, where Prometheus reads the containers' CPU (cAdvisor). */
+const KUBELET_PORT = 10250;
+
+/** What the monitoring add-on's namespace needs to know: where it is, where Prometheus scrapes. */
+export interface MonitoringNamespaceArgs {
+    readonly namespace: string;
+    readonly prometheusPodLabels: Readonly<Record<string, string>>;
+    /** Ports Prometheus scrapes in the workloads' namespace. */
+    readonly scrapePorts: readonly number[];
+}
 
 /** Ingress on a chart's admission-webhook port, from the API server (outside the pod network: any source). */
 const webhookFromApiServer = (podLabels: Record<string, string>, port: number): AddonNetworkPolicy => ({
@@ -69,8 +83,11 @@ const webhookFromApiServer = (podLabels: Record<string, string>, port: number): 
     spec: { podSelector: { matchLabels: podLabels }, policyTypes: ["Ingress"], ingress: [{ ports: [{ protocol: "TCP", port }] }] },
 });
 
-/** Namespaces and policies of the enabled add-ons. `appNamespace` is where the gateway's backends run. */
-export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: string): AddonNamespacePlan[] {
+/**
+ * Namespaces and policies of the enabled add-ons. `appNamespace` is where the gateway's backends
+ * run; `monitoring` is needed when the monitoring add-on is on.
+ */
+export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: string, monitoring?: MonitoringNamespaceArgs): AddonNamespacePlan[] {
     const plans: AddonNamespacePlan[] = [];
     const labelled = (addon: AddonKey, name: string, level: PodSecurityLevel) => ({ name, labels: { ...MANAGED_BY, [ADDON_NAMESPACE_LABEL]: addon, ...podSecurityLabels(level) } });
     // metrics-server stays in kube-system, where every cloud expects it; the platform does not police that namespace.
@@ -103,6 +120,29 @@ export function planAddonNamespaces(enabled: readonly AddonKey[], appNamespace: 
             } },
         ],
     });
+    if (enabled.includes("monitoring")) {
+        const m = monitoring ?? { namespace: MONITORING_DEFAULTS.namespace, prometheusPodLabels: MONITORING_DEFAULTS.prometheusPodLabels, scrapePorts: [] };
+        const scrape = m.scrapePorts.map((port) => ({ protocol: "TCP", port }));
+        plans.push({
+            addon: "monitoring",
+            // Grafana's and kube-state-metrics' chart pods do not all set every field restricted asks
+            // for: baseline is enforced, restricted audited and warned (node-exporter, which needs
+            // the host, is off).
+            namespace: labelled("monitoring", m.namespace, "baseline"),
+            networkPolicies: [defaultDeny, sameNamespace,
+                webhookFromApiServer({ ...PROMETHEUS_OPERATOR_POD_LABELS }, WEBHOOK_PORTS.monitoring),
+                // Prometheus scrapes the platform's metrics ports (each target admits it with its own
+                // policy) and the kubelets (no fixed address: the port only).
+                { name: "allow-prometheus-scrape", spec: {
+                    podSelector: { matchLabels: { ...m.prometheusPodLabels } }, policyTypes: ["Egress"],
+                    egress: [
+                        ...(scrape.length > 0 ? [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": appNamespace } } }], ports: scrape }] : []),
+                        { ports: [{ protocol: "TCP", port: KUBELET_PORT }] },
+                    ],
+                } },
+            ],
+        });
+    }
     return plans;
 }
 
@@ -122,9 +162,10 @@ const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: s
 
 /**
  * Chart values of each add-on beyond its defaults: two replicas and a budget for each long-running
- * Deployment, resources, and securityContexts, in each chart's own keys.
+ * Deployment, resources, and securityContexts, in each chart's own keys. `prometheusPodLabels`
+ * (monitoring only) are put on the Prometheus pods, which the scrape policies admit by them.
  */
-export function hardenedValues(addon: AddonKey): Record<string, unknown> {
+export function hardenedValues(addon: AddonKey, prometheusPodLabels: Readonly<Record<string, string>> = MONITORING_DEFAULTS.prometheusPodLabels): Record<string, unknown> {
     switch (addon) {
         case "metricsServer":
             return {
@@ -161,5 +202,56 @@ export function hardenedValues(addon: AddonKey): Record<string, unknown> {
                 podDisruptionBudget: { minAvailable: 1 },
                 certgen: { job: { resources: resources("10m", "32Mi", "100m", "64Mi"), securityContext: { ...lockedContainer, runAsUser: 65532, runAsGroup: 65532 } } },
             };
+        case "monitoring": {
+            const pod = { ...lockedPod, runAsUser: 65534, runAsGroup: 65534, fsGroup: 65534 };
+            const budget = { enabled: true, maxUnavailable: 1 };
+            return {
+                crds: { enabled: true },
+                // Managed control planes do not expose etcd, the scheduler, the controller manager or
+                // kube-proxy to in-cluster scraping; node-exporter needs the host's namespaces.
+                kubeEtcd: { enabled: false },
+                kubeControllerManager: { enabled: false },
+                kubeScheduler: { enabled: false },
+                kubeProxy: { enabled: false },
+                nodeExporter: { enabled: false },
+                prometheusOperator: {
+                    resources: resources("100m", "128Mi", "500m", "256Mi"),
+                    securityContext: pod,
+                    containerSecurityContext: lockedContainer,
+                },
+                prometheus: {
+                    podDisruptionBudget: budget,
+                    prometheusSpec: {
+                        replicas: 2,
+                        // Select every PrometheusRule, ServiceMonitor, PodMonitor and Probe, not only the chart's own.
+                        ruleSelectorNilUsesHelmValues: false,
+                        serviceMonitorSelectorNilUsesHelmValues: false,
+                        podMonitorSelectorNilUsesHelmValues: false,
+                        probeSelectorNilUsesHelmValues: false,
+                        podMetadata: { labels: { ...prometheusPodLabels } },
+                        resources: resources("500m", "2Gi", "2", "4Gi"),
+                        securityContext: pod,
+                        retention: "15d",
+                    },
+                },
+                alertmanager: {
+                    podDisruptionBudget: budget,
+                    alertmanagerSpec: { replicas: 2, resources: resources("50m", "64Mi", "200m", "128Mi"), securityContext: pod },
+                },
+                grafana: {
+                    // Grafana keeps its state in SQLite on a single volume: one replica.
+                    replicas: 1,
+                    resources: resources("100m", "256Mi", "500m", "512Mi"),
+                    initChownData: { enabled: false },
+                    sidecar: { dashboards: { enabled: true, label: Object.keys(GRAFANA_DASHBOARD_LABEL)[0], labelValue: Object.values(GRAFANA_DASHBOARD_LABEL)[0] } },
+                },
+                "kube-state-metrics": {
+                    replicas: 1,
+                    resources: resources("50m", "128Mi", "200m", "256Mi"),
+                    securityContext: { enabled: true, ...pod },
+                    containerSecurityContext: lockedContainer,
+                },
+            };
+        }
     }
 }

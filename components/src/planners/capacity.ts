@@ -349,6 +349,14 @@ export function addonDemands(enabled: readonly AddonKey[]): WorkloadDemand[] {
                     .map(([name, part]) => demand(name, { replicas: part.replicaCount, resources: part.resources }));
             case "envoyGateway":
                 return [demand("envoy-gateway", { replicas: v.deployment.replicas, resources: v.deployment.envoyGateway.resources })];
+            case "monitoring":
+                return [
+                    demand("prometheus", v.prometheus.prometheusSpec),
+                    demand("alertmanager", v.alertmanager.alertmanagerSpec),
+                    demand("prometheus-operator", { replicas: 1, resources: v.prometheusOperator.resources }),
+                    demand("grafana", v.grafana),
+                    demand("kube-state-metrics", v["kube-state-metrics"]),
+                ];
             default: {
                 const never: never = key;
                 throw new Error(`unknown add-on ${never}`);

@@ -1,14 +1,101 @@
 /**
  * Monitoring planner: Prometheus alerting rules for the promises the platform makes (an etcd quorum
- * of n members, the HPA band, weighted routes with live backends, budgets and capacity). Pure: the
- * thresholds come from the etcd, autoscaling and route plans passed in, never typed twice.
+ * of n members, the HPA band, weighted routes with live backends, budgets and capacity), the
+ * PodMonitors that scrape the platform's own metrics, and the NetworkPolicies that let only the
+ * Prometheus pods in. Pure: the thresholds come from the etcd, autoscaling and route plans passed
+ * in, never typed twice.
  *
  * Metric names: etcd's own (`up`, `etcd_server_has_leader`, `etcd_server_leader_changes_seen_total`,
  * `etcd_mvcc_db_total_size_in_bytes`) and kube-state-metrics' (`kube_horizontalpodautoscaler_*`,
  * `kube_endpoint_address`, `kube_poddisruptionbudget_status_pod_disruptions_allowed`,
  * `kube_pod_status_phase`).
  */
-import type { QuorumPlan } from "./etcd";
+import type { Problems } from "../validation";
+import type { AutoscalingPlan } from "./autoscaling";
+import { type EtcdPlan, METRICS_PORT, type QuorumPlan } from "./etcd";
+import { metricsPortName } from "./service";
+import { DNS_1123_LABEL, labelKeyProblem, labelValueProblem, selectorLabels } from "./workload";
+
+/** Which Prometheus Operator the platform's monitoring objects are for. */
+export const MonitoringStack = { None: "none", KubePrometheusStack: "kube-prometheus-stack", External: "external" } as const;
+export type MonitoringStack = (typeof MonitoringStack)[keyof typeof MonitoringStack];
+export const MONITORING_STACKS: readonly MonitoringStack[] = Object.values(MonitoringStack);
+
+export interface MonitoringArgs {
+    /**
+     * `kube-prometheus-stack`: the platform installs the chart (Prometheus Operator, Prometheus,
+     * Alertmanager, Grafana, kube-state-metrics) into `namespace`; `external`: a Prometheus
+     * Operator you run, whose Prometheus pods run in `namespace` and select the platform's objects
+     * by `resourceLabels`; `none`: no monitoring objects.
+     * @default none
+     */
+    stack?: MonitoringStack;
+    /** Namespace of the Prometheus pods (created by the platform for kube-prometheus-stack). @default monitoring */
+    namespace?: string;
+    /** Labels of the Prometheus pods: the scrape NetworkPolicies admit exactly these pods. @default {"app.kubernetes.io/name": "prometheus"} (every Prometheus the operator runs) */
+    prometheusPodLabels?: Record<string, string>;
+    /** Labels put on the PrometheusRule, the PodMonitors and the dashboard ConfigMap, for an external Prometheus's selectors. @default {} */
+    resourceLabels?: Record<string, string>;
+}
+
+/** Every default of {@link MonitoringArgs}; the check, the plan, the component and the docs read these. */
+export const MONITORING_DEFAULTS = {
+    stack: MonitoringStack.None,
+    namespace: "monitoring",
+    prometheusPodLabels: { "app.kubernetes.io/name": "prometheus" },
+    resourceLabels: {},
+    scrapeInterval: "30s",
+} as const;
+
+/** The label Grafana's dashboard sidecar looks for (kube-prometheus-stack sets its sidecar to it). */
+export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+
+/** Names of the monitoring objects in the workloads' namespace and the Prometheus namespace. */
+export const MONITORING_OBJECTS = { prometheusRule: "paas-alerts", dashboard: "paas-dashboard" } as const;
+
+/** The NetworkPolicy that admits Prometheus to one scrape target. */
+export function scrapePolicyName(target: string): string {
+    return `${target}-metrics`;
+}
+
+export interface ResolvedMonitoring {
+    readonly stack: MonitoringStack;
+    readonly namespace: string;
+    readonly prometheusPodLabels: Readonly<Record<string, string>>;
+    readonly resourceLabels: Readonly<Record<string, string>>;
+}
+
+export function resolveMonitoring(a: MonitoringArgs | undefined): ResolvedMonitoring {
+    const d = MONITORING_DEFAULTS;
+    return {
+        stack: a?.stack ?? d.stack,
+        namespace: a?.namespace ?? d.namespace,
+        prometheusPodLabels: { ...(a?.prometheusPodLabels ?? d.prometheusPodLabels) },
+        resourceLabels: { ...(a?.resourceLabels ?? d.resourceLabels) },
+    };
+}
+
+function checkLabels(labels: Record<string, string> | undefined, path: string, problems: Problems): void {
+    for (const [k, v] of Object.entries(labels ?? {})) {
+        const keyProblem = labelKeyProblem(k);
+        if (keyProblem) problems.add(`${path}["${k}"]`, k, keyProblem);
+        const valueProblem = typeof v === "string" ? labelValueProblem(v) : "must be a string";
+        if (valueProblem) problems.add(`${path}["${k}"]`, v, valueProblem);
+    }
+}
+
+/** Checks `addons.monitoring`; the namespace's clashes with the platform's own are checkPlatform's. */
+export function checkMonitoring(a: MonitoringArgs | undefined, path: string, problems: Problems): void {
+    if (a === undefined) return;
+    if (a.stack !== undefined && !MONITORING_STACKS.includes(a.stack))
+        problems.add(`${path}.stack`, a.stack, `must be one of ${MONITORING_STACKS.map((s) => `"${s}"`).join(", ")}`);
+    if (a.namespace !== undefined && !DNS_1123_LABEL.test(a.namespace))
+        problems.add(`${path}.namespace`, a.namespace, "must be a DNS label (lowercase letters, digits, '-'; at most 63)");
+    if (a.prometheusPodLabels !== undefined && Object.keys(a.prometheusPodLabels).length === 0)
+        problems.add(`${path}.prometheusPodLabels`, a.prometheusPodLabels, "must name at least one label: an empty selector would admit every pod of the namespace to the metrics ports");
+    checkLabels(a.prometheusPodLabels, `${path}.prometheusPodLabels`, problems);
+    checkLabels(a.resourceLabels, `${path}.resourceLabels`, problems);
+}
 
 export type Severity = "critical" | "warning";
 
@@ -29,8 +116,12 @@ export interface RuleGroup {
 
 /** Share of the backend quota at which the etcd database alert fires. */
 export const ETCD_DB_QUOTA_WARNING = 0.8;
-/** Leader changes within an hour that count as frequent (a healthy quorum changes leader rarely). */
-export const ETCD_LEADER_CHANGES_PER_HOUR = 3;
+/**
+ * Leader changes within an hour that count as frequent (a healthy quorum changes leader rarely).
+ * The rule compares with >=: increase() extrapolates to the window's edges, so exactly 3 changes
+ * read as a little more than 3, never as 4.
+ */
+export const ETCD_FREQUENT_LEADER_CHANGES = 4;
 /** How long an HPA may sit at its maximum before the band is considered lost. */
 export const HPA_AT_MAX_FOR = "15m";
 export const PDB_BLOCKED_FOR = "1h";
@@ -98,10 +189,10 @@ export function etcdRules(e: EtcdAlertInput): RuleGroup {
             },
             {
                 alert: "EtcdFrequentLeaderChanges",
-                expr: `increase(etcd_server_leader_changes_seen_total{${sel}}[1h]) > ${ETCD_LEADER_CHANGES_PER_HOUR}`,
+                expr: `increase(etcd_server_leader_changes_seen_total{${sel}}[1h]) >= ${ETCD_FREQUENT_LEADER_CHANGES}`,
                 labels: { severity: "warning", namespace: e.namespace, etcd: e.name },
                 annotations: {
-                    summary: `${who}: leader changed more than ${ETCD_LEADER_CHANGES_PER_HOUR} times in an hour`,
+                    summary: `${who}: leader changed ${ETCD_FREQUENT_LEADER_CHANGES} times or more in an hour`,
                     description: "Frequent elections mean slow disks or an unstable network; every election pauses writes.",
                     runbook: "Compare etcd_disk_wal_fsync_duration_seconds across members and the nodes' disk latency; move members off noisy nodes.",
                 },
@@ -121,19 +212,17 @@ export function etcdRules(e: EtcdAlertInput): RuleGroup {
     };
 }
 
-export interface AutoscalerAlertInput {
+export interface AutoscalerAlertInput extends Pick<AutoscalingPlan, "maxReplicas" | "band"> {
     readonly namespace: string;
     /** Name of the HorizontalPodAutoscaler (the service's name). */
     readonly name: string;
-    readonly maxReplicas: number;
-    /** The band's upper edge, for the message. */
-    readonly upper: number;
 }
 
 /**
  * One service's HPA: at maxReplicas for {@link HPA_AT_MAX_FOR} (above the band's upper edge the
- * service can no longer scale, so the band no longer holds), and unable to compute a scale
- * (ScalingActive false: no metrics).
+ * service can no longer scale, so the band no longer holds), unable to compute a scale
+ * (ScalingActive false: no metrics) and unable to scale at all (AbleToScale false: the scale
+ * subresource cannot be read or written).
  */
 export function autoscalerRules(a: AutoscalerAlertInput): AlertRule[] {
     const sel = `namespace=${q(a.namespace)}, horizontalpodautoscaler=${q(a.name)}`;
@@ -146,7 +235,7 @@ export function autoscalerRules(a: AutoscalerAlertInput): AlertRule[] {
             labels: { severity: "warning", namespace: a.namespace, horizontalpodautoscaler: a.name },
             annotations: {
                 summary: `${who} has run at its maximum of ${a.maxReplicas} replicas for ${HPA_AT_MAX_FOR}`,
-                description: `Above ${Math.round(a.upper * 100)} % CPU the service can no longer add pods; latency rises with load.`,
+                description: `Above ${a.band.upper} % CPU the service can no longer add pods; latency rises with load.`,
                 runbook: `Raise maxReplicas for ${a.name} (check the capacity output for room), or find what made the load grow.`,
             },
         },
@@ -159,6 +248,17 @@ export function autoscalerRules(a: AutoscalerAlertInput): AlertRule[] {
                 summary: `${who} cannot compute a scale`,
                 description: "ScalingActive is false: the HPA gets no CPU metrics (metrics-server down or pods without CPU requests).",
                 runbook: `kubectl -n ${a.namespace} describe hpa ${a.name}; check metrics-server (kubectl top pods -n ${a.namespace}).`,
+            },
+        },
+        {
+            alert: "HpaUnableToScale",
+            expr: `kube_horizontalpodautoscaler_status_condition{${sel}, condition="AbleToScale", status="false"} == 1`,
+            for: "10m",
+            labels: { severity: "warning", namespace: a.namespace, horizontalpodautoscaler: a.name },
+            annotations: {
+                summary: `${who} cannot change the replica count`,
+                description: "AbleToScale is false: the HPA cannot read or update its Deployment's scale.",
+                runbook: `kubectl -n ${a.namespace} describe hpa ${a.name} (the AbleToScale message); check the Deployment ${a.name} exists and the controller's RBAC.`,
             },
         },
     ];
@@ -213,4 +313,123 @@ export function capacityRules(namespaces: readonly string[]): AlertRule[] {
             },
         },
     ];
+}
+
+/** A rule file (Prometheus's `rule_files` format), which is also a PrometheusRule's spec. */
+export function ruleFile(groups: readonly RuleGroup[]): { groups: { name: string; rules: Record<string, unknown>[] }[] } {
+    return {
+        groups: groups.map((g) => ({
+            name: g.name,
+            rules: g.rules.map((r) => ({
+                alert: r.alert,
+                expr: r.expr,
+                ...(r.for === undefined ? {} : { for: r.for }),
+                labels: { ...r.labels },
+                annotations: { ...r.annotations },
+            })),
+        })),
+    };
+}
+
+export interface MonitoredService {
+    readonly name: string;
+    /** The service's serving port, if any. */
+    readonly port?: number;
+    /** Where it serves Prometheus metrics; undefined: it is not scraped. */
+    readonly metrics?: { readonly port: number; readonly path: string };
+    readonly autoscaling: Pick<AutoscalingPlan, "minReplicas" | "maxReplicas" | "band">;
+}
+
+export interface MonitoredRoute {
+    readonly name: string;
+    /** Each backend's capacity r_i and the integer weight the route gives it. */
+    readonly backends: readonly { readonly service: string; readonly capacity: number; readonly weight: number }[];
+}
+
+export interface MonitoringInput {
+    readonly monitoring: ResolvedMonitoring;
+    /** The workloads' namespace (services, routes, etcd). */
+    readonly namespace: string;
+    readonly services: readonly MonitoredService[];
+    readonly routes: readonly MonitoredRoute[];
+    readonly etcd?: Pick<EtcdPlan, "name" | "members" | "quorum" | "faultTolerance" | "quotaBackendBytes">;
+}
+
+/** A namespaced object's name and spec (the namespace is the workloads'). */
+export interface NamedSpec {
+    readonly name: string;
+    readonly spec: Record<string, unknown>;
+}
+
+export interface MonitoringPlan {
+    readonly ruleGroups: readonly RuleGroup[];
+    /** One per scrape target: etcd's members and every service with `metrics`. */
+    readonly podMonitors: readonly NamedSpec[];
+    /** One per scrape target: ingress from the Prometheus pods, on the metrics port only. */
+    readonly networkPolicies: readonly NamedSpec[];
+    /** The ports Prometheus scrapes in the workloads' namespace, sorted (its egress there). */
+    readonly scrapePorts: readonly number[];
+}
+
+/** What Prometheus may reach in the workloads' namespace: `port` on the pods of `target`. */
+function scrapePolicy(m: ResolvedMonitoring, target: string, port: number): NamedSpec {
+    return {
+        name: scrapePolicyName(target),
+        spec: {
+            podSelector: { matchLabels: selectorLabels(target) },
+            policyTypes: ["Ingress"],
+            ingress: [{
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": m.namespace } }, podSelector: { matchLabels: { ...m.prometheusPodLabels } } }],
+                ports: [{ protocol: "TCP", port }],
+            }],
+        },
+    };
+}
+
+/** The pods of `target` scraped on their container port `port`; the `job` label is the target's name. */
+function podMonitor(namespace: string, target: string, port: string, path: string): NamedSpec {
+    return {
+        name: target,
+        spec: {
+            selector: { matchLabels: selectorLabels(target) },
+            namespaceSelector: { matchNames: [namespace] },
+            // The pods' app.kubernetes.io/name is the target's name: the rules select on job="<name>".
+            jobLabel: "app.kubernetes.io/name",
+            podMetricsEndpoints: [{ port, path, scheme: "http", interval: MONITORING_DEFAULTS.scrapeInterval }],
+        },
+    };
+}
+
+/**
+ * The platform's monitoring: rule groups (etcd from its quorum plan, each service's HPA from its
+ * autoscaling plan, each route's weighted backends, budgets and Pending pods in the workloads'
+ * namespace), a PodMonitor and a scrape NetworkPolicy per target. Assumes checked input.
+ */
+export function planMonitoring(input: MonitoringInput): MonitoringPlan {
+    const ns = input.namespace;
+    const m = input.monitoring;
+    const groups: RuleGroup[] = [];
+    const podMonitors: NamedSpec[] = [];
+    const policies: NamedSpec[] = [];
+    const ports = new Set<number>();
+    if (input.etcd) {
+        const e = input.etcd;
+        groups.push(etcdRules({ members: e.members, quorum: e.quorum, faultTolerance: e.faultTolerance, name: e.name, namespace: ns, quotaBackendBytes: e.quotaBackendBytes }));
+        // The members' metrics listener is plain HTTP on its own port; client and peer ports stay closed to Prometheus.
+        podMonitors.push(podMonitor(ns, e.name, "metrics", "/metrics"));
+        policies.push(scrapePolicy(m, e.name, METRICS_PORT));
+        ports.add(METRICS_PORT);
+    }
+    if (input.services.length > 0)
+        groups.push({ name: `autoscaling-${ns}`, rules: input.services.flatMap((s) => autoscalerRules({ namespace: ns, name: s.name, maxReplicas: s.autoscaling.maxReplicas, band: s.autoscaling.band })) });
+    for (const s of input.services) {
+        if (!s.metrics) continue;
+        podMonitors.push(podMonitor(ns, s.name, metricsPortName({ port: s.port, metrics: s.metrics }), s.metrics.path));
+        policies.push(scrapePolicy(m, s.name, s.metrics.port));
+        ports.add(s.metrics.port);
+    }
+    const routeRuleList = input.routes.flatMap((r) => routeRules({ namespace: ns, route: r.name, backends: r.backends }));
+    if (routeRuleList.length > 0) groups.push({ name: `routes-${ns}`, rules: routeRuleList });
+    groups.push({ name: `capacity-${ns}`, rules: capacityRules([ns]) });
+    return { ruleGroups: groups, podMonitors, networkPolicies: policies, scrapePorts: [...ports].sort((a, b) => a - b) };
 }

@@ -5,10 +5,12 @@ import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identit
 import type { AclRule, AclSubject } from "./acl";
 import type { AddonKey } from "./addons";
 import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
-import { type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
+import { CLUSTER_DEFAULTS, type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
 import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "./etcd";
 import { checkGatewayNames, hostnameProblem } from "./gateway";
-import { type WeightedRouteArgs, checkRoute } from "./route";
+import { type MonitoringArgs, type MonitoringInput, checkMonitoring, resolveMonitoring, scrapePolicyName } from "./monitoring";
+import { planAutoscaling } from "./autoscaling";
+import { type WeightedRouteArgs, checkRoute, planRouteWeights } from "./route";
 import { type ServiceArgs, type ServiceCallArgs, checkService, resolveService } from "./service";
 import { CPU_QUANTITY, DNS_1123_LABEL, MEMORY_QUANTITY, SYSTEM_NAMESPACE_RULE, isSystemNamespace } from "./workload";
 
@@ -67,6 +69,8 @@ export interface AddonsArgs {
     metricsServer?: boolean;
     /** Install cert-manager (with Gateway API support) to issue the gateway certificate. @default false */
     certManager?: boolean;
+    /** Alerts, scrape targets and a dashboard for the platform's own promises (see MonitoringArgs). @default - none */
+    monitoring?: MonitoringArgs;
 }
 
 /** A service of the platform: the Service args plus its name and the services it calls. */
@@ -230,6 +234,14 @@ function checkNamespaces(args: PlatformArgs, at: (key: string) => string, proble
     const addons = new Map<string, string>();
     if (controller === "envoy") addons.set(ENVOY_NAMESPACE, "the Envoy Gateway add-on");
     if (args.addons?.certManager) addons.set(CERT_MANAGER_NAMESPACE, "the cert-manager add-on");
+    const monitoring = resolveMonitoring(args.addons?.monitoring);
+    if (monitoring.stack === "kube-prometheus-stack") {
+        const key = `${at("addons")}.monitoring.namespace`;
+        const clash = addons.get(monitoring.namespace);
+        if (clash) problems.add(key, monitoring.namespace, `is the namespace of ${clash}; kube-prometheus-stack needs one of its own`);
+        else if (isSystemNamespace(monitoring.namespace)) problems.add(key, monitoring.namespace, SYSTEM_NAMESPACE_RULE);
+        addons.set(monitoring.namespace, "the kube-prometheus-stack add-on");
+    }
     const check = (key: string, ns: string | undefined) => {
         if (ns === undefined) return;
         if (!DNS_1123_LABEL.test(ns)) problems.add(key, ns, "must be a DNS label (lowercase letters, digits, '-'; at most 63)");
@@ -281,6 +293,12 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
         const e = etcdObjectNames(etcdName);
         for (const n of new Set([e.statefulSet, ...e.services, ...e.networkPolicies, e.serviceAccount, e.podDisruptionBudget]))
             taken.set(n, `an object of the etcd quorum ${etcdName}`);
+    }
+    // With monitoring on, every scrape target has a NetworkPolicy `<target>-metrics` for Prometheus.
+    checkMonitoring(args.addons?.monitoring, `${at("addons")}.monitoring`, problems);
+    if (resolveMonitoring(args.addons?.monitoring).stack !== "none") {
+        if (etcdName !== undefined) taken.set(scrapePolicyName(etcdName), `the scrape NetworkPolicy of the etcd quorum ${etcdName}`);
+        for (const s of services) if (s.metrics !== undefined) taken.set(scrapePolicyName(s.name), `the scrape NetworkPolicy of the service ${s.name}`);
     }
     const byName = new Map<string, (typeof services)[number]>();
     services.forEach((s, i) => {
@@ -376,7 +394,27 @@ export function platformAddons(addons: AddonsArgs | undefined, cloud: Cloud): Ad
     if (a.metricsServer ?? cloud === "aws") on.push("metricsServer");
     if (a.certManager) on.push("certManager");
     if ((a.gatewayController ?? defaultGatewayController(cloud)) === "envoy") on.push("envoyGateway");
+    if (resolveMonitoring(a.monitoring).stack === "kube-prometheus-stack") on.push("monitoring");
     return on;
+}
+
+/** What the monitoring plan needs of a checked platform: each service's plans, each route's weights, the etcd plan. */
+export function platformMonitoringInput(args: PlatformArgs): MonitoringInput {
+    const kubernetesVersion = args.cluster.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
+    const namespace = args.namespace ?? PLATFORM_DEFAULTS.namespace;
+    return {
+        monitoring: resolveMonitoring(args.addons?.monitoring),
+        namespace,
+        services: (args.services ?? []).map((s) => {
+            const r = resolveService(s.name, { ...s, calls: [] });
+            return { name: r.name, port: r.port, metrics: r.metrics, autoscaling: planAutoscaling(r.autoscaling, kubernetesVersion) };
+        }),
+        routes: (args.routes ?? []).map((r) => {
+            const { capacities, weights } = planRouteWeights(r);
+            return { name: r.name, backends: r.backends.map((b, i) => ({ service: b.service, capacity: capacities[i], weight: weights[i] })) };
+        }),
+        etcd: args.etcd ? planEtcd(args.etcd, args.etcd.name ?? PLATFORM_DEFAULTS.etcdName) : undefined,
+    };
 }
 
 /** Every long-running pod of the platform: its services, its etcd members and the add-ons' Deployments. */

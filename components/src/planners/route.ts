@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
 import { hostnameProblem, hostnamesIntersect } from "./gateway";
-import { DEFAULT_WEIGHT_TOTAL, MAX_GATEWAY_WEIGHT } from "./weights";
+import { DEFAULT_WEIGHT_TOTAL, MAX_GATEWAY_WEIGHT, capacityWeights } from "./weights";
 import { DNS_1035 } from "./workload";
 
 /** Gateway API path match types. */
@@ -61,6 +61,12 @@ export const ROUTE_DEFAULTS = {
     pathType: PathMatchType.PathPrefix,
     path: "/",
 } as const;
+
+/** Each backend's capacity (omitted everywhere: equal shares) and its integer weight, in `backends` order. */
+export function planRouteWeights(args: { readonly backends: readonly { readonly capacity?: number }[]; readonly weightTotal?: number }): { capacities: number[]; weights: number[] } {
+    const capacities = args.backends.map((b) => b.capacity ?? 1);
+    return { capacities, weights: capacityWeights(capacities, args.weightTotal ?? ROUTE_DEFAULTS.weightTotal) };
+}
 
 /**
  * The HTTPRoute limits of Gateway API v1.5 (CRD maxItems / maxLength), which the API server

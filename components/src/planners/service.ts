@@ -102,11 +102,29 @@ export interface ServiceArgs {
     calls?: ServiceCallArgs[];
     /** Destinations outside the cluster. @default [] */
     egress?: EgressRuleArgs[];
+    /** Where the container serves Prometheus metrics; with monitoring on, a PodMonitor scrapes it and only Prometheus may reach the port. @default - not scraped */
+    metrics?: ServiceMetricsArgs;
+}
+
+/**
+ * Name of the container port a service's metrics are scraped on: its serving port ("http") when
+ * the metrics share it, else a port of their own ("metrics").
+ */
+export function metricsPortName(s: { port?: number; metrics: { port: number } }): "http" | "metrics" {
+    return s.metrics.port === s.port ? "http" : "metrics";
+}
+
+export interface ServiceMetricsArgs {
+    /** Container port of the metrics endpoint (plain HTTP); may be the service's `port`. */
+    port: number;
+    /** Path of the metrics endpoint. @default /metrics */
+    path?: string;
 }
 
 /** Every fixed default of {@link ServiceArgs}; the check, the component and the docs read these. */
 export const SERVICE_DEFAULTS = {
     healthPath: "/healthz",
+    metricsPath: "/metrics",
     cpu: "250m",
     memory: "256Mi",
     cpuLimit: "1",
@@ -169,6 +187,7 @@ export interface ResolvedService {
     readonly allowFrom: readonly string[];
     readonly calls: readonly ServiceCallArgs[];
     readonly egress: readonly EgressRuleArgs[];
+    readonly metrics?: { readonly port: number; readonly path: string };
 }
 
 export function resolveService(componentName: string, a: Omit<ServiceArgs, "namespace" | "serviceAccountAnnotations">): ResolvedService {
@@ -196,6 +215,7 @@ export function resolveService(componentName: string, a: Omit<ServiceArgs, "name
         allowFrom: [...(a.allowFrom ?? [])],
         calls: [...(a.calls ?? [])],
         egress: [...(a.egress ?? [])],
+        metrics: a.metrics && { port: a.metrics.port, path: a.metrics.path ?? d.metricsPath },
     };
 }
 
@@ -233,6 +253,12 @@ export function checkService(name: string, args: Omit<ServiceArgs, "namespace" |
     checkResources(args, s, path, problems);
     if (!Number.isInteger(s.runAsUser) || s.runAsUser < 1 || s.runAsUser > 2147483647) problems.add(`${path}.runAsUser`, s.runAsUser, "must be a non-root UID from 1 to 2147483647");
     if (args.healthPath !== undefined && !args.healthPath.startsWith("/")) problems.add(`${path}.healthPath`, args.healthPath, 'must start with "/"');
+    if (s.metrics !== undefined) {
+        const m = s.metrics;
+        if (!Number.isInteger(m.port) || m.port < 1024 || m.port > 65535)
+            problems.add(`${path}.metrics.port`, m.port, "must be an integer from 1024 to 65535 (non-root containers cannot bind below 1024)");
+        if (!/^\/[!-~]*$/.test(m.path)) problems.add(`${path}.metrics.path`, m.path, 'must start with "/" and have no spaces');
+    }
     if (args.kubernetesVersion !== undefined && !isSupportedKubernetesVersion(args.kubernetesVersion))
         problems.add(`${path}.kubernetesVersion`, args.kubernetesVersion, KUBERNETES_VERSION_RULE);
     checkEnv(s, path, problems);
