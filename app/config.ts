@@ -11,6 +11,7 @@ import type { ServiceMetricsArgs } from "../components/src/planners/service";
 import type { PlatformAccessArgs, PlatformCapacityArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
+import { AWS_WORKLOAD_IDENTITIES, EKS_NODE_PROVISIONINGS } from "../components/src/planners/karpenter";
 import { CAPACITY_OVERFLOWS, GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
 import { Problems, Reader, suggest } from "../components/src/validation";
 import { PathMatchType } from "../components/src/weightedRoute";
@@ -204,16 +205,24 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
         };
     }
     const aws = r.at("aws");
-    if (aws.object(["vpcCidr", "availabilityZoneCount", "subnetIds", "adminRoleArns"])) {
+    if (aws.object(["vpcCidr", "availabilityZoneCount", "subnetIds", "adminRoleArns", "nodeProvisioning", "karpenter"])) {
+        const k = aws.at("karpenter");
         out.aws = {
             vpcCidr: aws.at("vpcCidr").string(),
             availabilityZoneCount: aws.at("availabilityZoneCount").int(),
             subnetIds: strings(aws.at("subnetIds")),
             adminRoleArns: strings(aws.at("adminRoleArns")),
+            nodeProvisioning: aws.at("nodeProvisioning").oneOf(EKS_NODE_PROVISIONINGS),
+            karpenter: k.object(["consolidateAfter", "disruptionBudgetPercent", "expireAfter", "controllerIdentity"]) ? {
+                consolidateAfter: k.at("consolidateAfter").string(),
+                disruptionBudgetPercent: k.at("disruptionBudgetPercent").int(),
+                expireAfter: k.at("expireAfter").string(),
+                controllerIdentity: k.at("controllerIdentity").oneOf(AWS_WORKLOAD_IDENTITIES),
+            } : undefined,
         };
     }
     const gcp = r.at("gcp");
-    if (gcp.object(["project", "region", "releaseChannel", "nodesCidr", "podsCidr", "servicesCidr", "masterCidr"])) {
+    if (gcp.object(["project", "region", "releaseChannel", "nodesCidr", "podsCidr", "servicesCidr", "masterCidr", "nodeAutoProvisioning"])) {
         out.gcp = {
             project: gcp.at("project").string(),
             region: gcp.at("region").string(),
@@ -222,6 +231,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
             podsCidr: gcp.at("podsCidr").string(),
             servicesCidr: gcp.at("servicesCidr").string(),
             masterCidr: gcp.at("masterCidr").string(),
+            nodeAutoProvisioning: gcp.at("nodeAutoProvisioning").bool(),
         };
     }
     const az = r.at("azure");

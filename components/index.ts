@@ -33,6 +33,10 @@ export {
     type CapacityPlan, type CapacityScenario, type NodeReserveArgs, type PoolHeadroom, type PoolShape, type UnplacedPods, type WorkloadDemand,
 } from "./src/planners/capacity";
 export { INSTANCE_TYPES, allocatable, type Allocatable, type InstanceType } from "./src/planners/instanceTypes";
+export {
+    AWS_WORKLOAD_IDENTITIES, AwsWorkloadIdentity, EKS_NODE_PROVISIONINGS, EksNodeProvisioning, KARPENTER, KARPENTER_DEFAULTS, clusterLimits, karpenterControllerPolicy,
+    poolLimit, type KarpenterArgs, type KarpenterPlan, type PoolLimit,
+} from "./src/planners/karpenter";
 export { gcpAccountId, gkeNodeAccountId, gsaAccountId } from "./src/planners/iam";
 export {
     CAPACITY_OVERFLOWS, CapacityOverflow, GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformCapacity, planPlatformServices,

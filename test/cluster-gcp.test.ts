@@ -30,6 +30,35 @@ describe("GKE (gcp-prod stack)", () => {
         expect(c.removeDefaultNodePool).toBe(true);
     });
 
+    it("turns on node auto-provisioning within the sums of the pools' minima and maxima, with the pools' hardened node settings", () => {
+        const c = get("gcp:container/cluster:Cluster", "paas-cluster-gke");
+        expect(c.clusterAutoscaling).toEqual({
+            enabled: true,
+            autoscalingProfile: "BALANCED",
+            resourceLimits: [
+                // system 3..6 × e2-standard-4 (4 vCPU, 16 GiB); apps 3..30 and batch 0..20 × n2-standard-8 (8 vCPU, 32 GiB)
+                { resourceType: "cpu", minimum: 3 * 4 + 3 * 8, maximum: 6 * 4 + 30 * 8 + 20 * 8 },
+                { resourceType: "memory", minimum: 3 * 16 + 3 * 32, maximum: 6 * 16 + 30 * 32 + 20 * 32 },
+            ],
+            autoProvisioningDefaults: {
+                serviceAccount: `paas-gcp-prod-nodes@${FAKE.gcpProject}.iam.gserviceaccount.com`,
+                oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                diskSize: 100,
+                diskType: "pd-balanced",
+                imageType: "COS_CONTAINERD",
+                shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+                management: { autoRepair: true, autoUpgrade: true },
+                upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+            },
+        });
+        expect(c.clusterAutoscaling.resourceLimits.map((l: { maximum: number }) => l.maximum)).toEqual([424, 1696]);
+    });
+
+    it("leaves node auto-provisioning off by default", async () => {
+        const off = await runStack("gcp-prod", (cfg) => ({ ...cfg, "paas:cluster": { ...(cfg["paas:cluster"] as object), gcp: { releaseChannel: "STABLE" } } }));
+        expect(off.recorder.get("gcp:container/cluster:Cluster", "paas-cluster-gke").inputs.clusterAutoscaling).toBeUndefined();
+    });
+
     it("turns on workload identity, Dataplane V2, shielded nodes and KMS secrets encryption; turns off ABAC and client certs", () => {
         const c = get("gcp:container/cluster:Cluster", "paas-cluster-gke");
         expect(c.workloadIdentityConfig).toEqual({ workloadPool: `${FAKE.gcpProject}.svc.id.goog` });

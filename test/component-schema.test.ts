@@ -45,6 +45,13 @@ describe("component package schema", () => {
         expect(cluster.inputProperties.nodePools.items.$ref).toMatch(/#\/types\/paas:index:NodePoolArgs$/);
         expect(schema.types["paas:index:NodePoolArgs"].properties.minNodes.type).toBe("number");
         expect(cluster.inputProperties.kubernetesVersion.description).toBe('Kubernetes minor version, e.g. "1.35".');
+        const aws = schema.types["paas:index:AwsClusterArgs"].properties;
+        expect(aws.nodeProvisioning.$ref).toMatch(/#\/types\/paas:index:EksNodeProvisioning$/);
+        expect(schema.types["paas:index:EksNodeProvisioning"].enum.map((e: any) => e.value)).toEqual(["managedGroups", "karpenter"]);
+        expect(aws.karpenter.$ref).toMatch(/#\/types\/paas:index:KarpenterArgs$/);
+        expect(schema.types["paas:index:KarpenterArgs"].properties.controllerIdentity.$ref).toMatch(/#\/types\/paas:index:AwsWorkloadIdentity$/);
+        expect(schema.types["paas:index:AwsWorkloadIdentity"].enum.map((e: any) => e.value)).toEqual(["irsa", "podIdentity"]);
+        expect(schema.types["paas:index:GcpClusterArgs"].properties.nodeAutoProvisioning.type).toBe("boolean");
         const service = schema.resources["paas:index:Service"];
         expect(service.requiredInputs.sort()).toEqual(["image", "namespace"]);
         expect(service.inputProperties.autoscaling.$ref).toMatch(/AutoscalingArgs$/);

@@ -43,6 +43,32 @@ describe("stack-workload-has-node-pool", () => {
             'Deployment "apps/web": its pods can land on no node pool (pool system has the taint CriticalAddonsOnly=true:NoSchedule, not tolerated; pool spot has the taint kubernetes.azure.com/scalesetpriority=spot:NoSchedule, not tolerated); fix the node selector or affinity, or add a toleration']);
     });
 
+    it("reads Karpenter NodePools with the labels their nodes get from the pool and its one-value requirements", () => {
+        const nodePool = k("kubernetes:karpenter.sh/v1:NodePool", {
+            metadata: { name: "spot" },
+            spec: { template: {
+                metadata: { labels: { "paas.dev/node-pool": "spot" } },
+                spec: {
+                    requirements: [
+                        { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] },
+                        { key: "topology.kubernetes.io/zone", operator: "In", values: ["a", "b"] },
+                        { key: "kubernetes.io/arch", operator: "NotIn", values: ["arm64"] },
+                    ],
+                    taints: [{ key: "batch", value: "true", effect: "NoSchedule" }],
+                },
+            } },
+        });
+        expect(stackPools([nodePool])).toEqual([{
+            name: "spot",
+            labels: { "karpenter.sh/capacity-type": "spot", "paas.dev/node-pool": "spot", "karpenter.sh/nodepool": "spot" },
+            taints: [{ key: "batch", value: "true", effect: "NoSchedule" }],
+        }]);
+        const onSpot = { nodeSelector: { "karpenter.sh/capacity-type": "spot" }, tolerations: [{ key: "batch", operator: "Exists", effect: "NoSchedule" }] };
+        expect(msgs([workload("Deployment", onSpot), nodeGroup("system"), nodePool])).toEqual([]);
+        expect(msgs([workload("Deployment", { nodeSelector: { "karpenter.sh/capacity-type": "spot" } }), nodeGroup("system"), nodePool])).toEqual([
+            'Deployment "apps/web": its pods can land on no node pool (pool system lacks the label karpenter.sh/capacity-type=spot; pool spot has the taint batch=true:NoSchedule, not tolerated); fix the node selector or affinity, or add a toleration']);
+    });
+
     it("passes on every example stack", async () => {
         for (const s of ["dev", "aws-prod", "gcp-prod", "azure-prod"]) {
             const { recorder } = await runStack(s);

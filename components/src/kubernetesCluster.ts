@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createEksCluster } from "./cluster/aws";
 import { createAksCluster } from "./cluster/azure";
 import { createGkeCluster } from "./cluster/gcp";
+import { createKarpenterObjects } from "./cluster/karpenter";
 import { localCluster } from "./cluster/local";
 import type { CloudCluster } from "./cluster/types";
 import { type ClusterPlan, type KubernetesClusterArgs, planCluster } from "./planners/cluster";
@@ -65,6 +66,8 @@ export class KubernetesCluster extends pulumi.ComponentResource {
             ? { renderYamlToDirectory: plan.local!.renderDirectory }
             : { kubeconfig: cloud.kubeconfig, enableServerSideApply: true },
         { parent: this, dependsOn: cloud.readyResources });
+
+        if (cloud.karpenter) createKarpenterObjects(name, plan, cloud.karpenter, this.provider, this);
 
         this.clusterName = cloud.clusterName;
         this.kubeconfig = cloud.kubeconfig;

@@ -1,9 +1,10 @@
 /**
  * Stack policy: every workload's pods can land on some node pool of the stack. The pools are read
- * from the cloud resources that declare them (EKS node groups, GKE node pools, AKS agent pools),
+ * from the resources that declare them (EKS node groups, GKE node pools, AKS agent pools, Karpenter NodePools),
  * with the labels and taints the cloud gives their nodes besides the declared ones.
  */
 import { AKS_SPOT_TAINT, type Taint, type TaintEffect, admissionProblem, parseTaint } from "../../components/src/planners/capacity";
+import { KARPENTER_LABELS } from "../../components/src/planners/karpenter";
 import { podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
 import { DEPLOYMENT, STATEFULSET, selects } from "./stack";
@@ -12,6 +13,7 @@ const EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup";
 const GKE_NODE_POOL = "gcp:container/nodePool:NodePool";
 const AKS_CLUSTER = "azure-native:containerservice:ManagedCluster";
 const AKS_AGENT_POOL = "azure-native:containerservice:AgentPool";
+const KARPENTER_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 
 /** A node pool of the stack as the scheduler sees its nodes. */
 export interface StackPool {
@@ -32,6 +34,20 @@ function aksPool(p: any, name: string): StackPool {
         labels: { ...(p.nodeLabels ?? {}), agentpool: name, ...(spot ? { [AKS_SPOT_TAINT.key]: AKS_SPOT_TAINT.value! } : {}) },
         // AKS taints spot nodes itself.
         taints: [...(p.nodeTaints ?? []).map(parseTaint), ...(spot ? [AKS_SPOT_TAINT] : [])],
+    };
+}
+
+/**
+ * A Karpenter NodePool: its template's labels, the pool's name label, and every requirement of
+ * one value (In), which its nodes carry as a label (capacity type, instance type).
+ */
+function karpenterPool(p: any, name: string): StackPool {
+    const t = p.spec?.template ?? {};
+    const fixed = (t.spec?.requirements ?? []).filter((q: any) => q.operator === "In" && q.values?.length === 1).map((q: any) => [q.key, q.values[0]]);
+    return {
+        name,
+        labels: { ...Object.fromEntries(fixed), ...(t.metadata?.labels ?? {}), [KARPENTER_LABELS.nodePool]: name },
+        taints: (t.spec?.taints ?? []).map((x: any) => ({ key: x.key, value: x.value, effect: x.effect })),
     };
 }
 
@@ -60,6 +76,8 @@ export function stackPools(resources: readonly Subject[]): StackPool[] {
                 return (r.props.agentPoolProfiles ?? []).map((p: any) => aksPool(p, p.name));
             case AKS_AGENT_POOL:
                 return [aksPool(r.props, r.props.agentPoolName ?? r.name)];
+            case KARPENTER_NODE_POOL:
+                return [karpenterPool(r.props, r.props.metadata?.name ?? r.name)];
             default:
                 return [];
         }

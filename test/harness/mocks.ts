@@ -39,6 +39,7 @@ export const FAKE = {
     region: "us-east-1",
     zones: ["us-east-1a", "us-east-1b", "us-east-1c"],
     eksIssuer: "https://oidc.eks.us-east-1.amazonaws.com/id/0123456789ABCDEF",
+    eksClusterSecurityGroup: "sg-0a1b2c3d4e5f60718",
     gcpProject: "acme-prod",
     gcpProjectNumber: "987654321098",
     azureSubscription: "00000000-0000-0000-0000-000000000001",
@@ -58,7 +59,14 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
                 endpoint: `https://${physical}.gr7.${FAKE.region}.eks.amazonaws.com`,
                 certificateAuthority: { data: FAKE.caData },
                 identities: [{ oidcs: [{ issuer: FAKE.eksIssuer }] }],
+                vpcConfig: { ...inputs.vpcConfig, clusterSecurityGroupId: FAKE.eksClusterSecurityGroup },
             };
+        case "aws:sqs/queue:Queue":
+            return { name: physical, arn: `arn:aws:sqs:${FAKE.region}:${FAKE.accountId}:${physical}`, url: `https://sqs.${FAKE.region}.amazonaws.com/${FAKE.accountId}/${physical}` };
+        case "aws:cloudwatch/eventRule:EventRule":
+            return { name: physical, arn: `arn:aws:events:${FAKE.region}:${FAKE.accountId}:rule/${physical}` };
+        case "aws:iam/instanceProfile:InstanceProfile":
+            return { name: physical, arn: `arn:aws:iam::${FAKE.accountId}:instance-profile/${physical}` };
         case "aws:iam/role:Role":
             return { name: physical, arn: `arn:aws:iam::${FAKE.accountId}:role/${physical}` };
         case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
@@ -91,6 +99,13 @@ function computed(type: string, name: string, inputs: Record<string, any>): Reco
     }
 }
 
+/** `<name>-id`, or for subnets an ID of AWS's shape (subnet- and 17 hex digits of the name), which Karpenter's schema requires. */
+export function fakeId(type: string, name: string): string {
+    if (type !== "aws:ec2/subnet:Subnet") return `${name}-id`;
+    const hex = Buffer.from(name).toString("hex");
+    return `subnet-${hex.slice(-17).padStart(17, "0")}`;
+}
+
 /** The wire form of a secret value in mock inputs. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const isSecretValue = (v: any) => v !== null && typeof v === "object" && v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
@@ -116,7 +131,7 @@ export class Recorder implements pulumi.runtime.Mocks {
         const secretInputs = Object.keys(args.inputs ?? {}).filter((k) => isSecretValue(args.inputs[k]));
         this.resources.push({ type: args.type, name: args.name, urn, inputs, secretInputs, ...meta });
         const state = { ...inputs, ...computed(args.type, args.name, inputs) };
-        return { id: args.custom ? `${args.name}-id` : undefined, state };
+        return { id: args.custom ? fakeId(args.type, args.name) : undefined, state };
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {

@@ -4,6 +4,8 @@ const GROUP_MODULES: Record<string, string> = {
     "gateway.networking.k8s.io/v1": "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1",
     "cert-manager.io/v1": "@kubernetes-models/cert-manager/cert-manager.io/v1",
     "monitoring.coreos.com/v1": "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1",
+    "karpenter.sh/v1": "@kubernetes-models/karpenter/karpenter.sh/v1",
+    "karpenter.k8s.aws/v1": "@kubernetes-models/karpenter/karpenter.k8s.aws/v1",
 };
 
 type Model = new (data: object) => { validate(): void };

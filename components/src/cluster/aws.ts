@@ -1,10 +1,11 @@
-/** EKS: VPC, KMS, IAM, control plane, managed node groups, OIDC provider, core add-ons. */
+/** EKS: VPC, KMS, IAM, control plane, managed node groups (or Karpenter for all but the system pool), OIDC provider, core add-ons. */
 import type * as awsTypes from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlan } from "../planners/cluster";
 import { EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
 import { POOL_LABEL } from "../planners/capacity";
 import { execKubeconfig } from "../planners/kubeconfig";
+import { createKarpenterAws } from "./karpenter";
 import type { CloudCluster } from "./types";
 
 /** Every control-plane log type, `audit` and `authenticator` included. */
@@ -19,10 +20,12 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
 
     // --- network: private subnets for nodes, public ones only for NAT and load balancers
     let privateSubnetIds: pulumi.Input<string>[];
+    let vpcZones: pulumi.Output<string[]> = pulumi.output([]);
     if (a.subnetIds) {
         privateSubnetIds = [...a.subnetIds];
     } else {
         const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent });
+        vpcZones = zones.names.apply((n) => n.slice(0, a.privateSubnetCidrs.length));
         const vpc = new aws.ec2.Vpc(`${name}-vpc`, {
             cidrBlock: a.vpcCidr,
             enableDnsHostnames: true,
@@ -142,7 +145,8 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
     }, opts);
 
     // --- nodes: IMDSv2 only, hop limit 1 (pods cannot reach the node's credentials), encrypted disks
-    const groups = plan.nodePools.map((pool) => {
+    // With Karpenter only the system pool is a node group; Karpenter launches the others' nodes.
+    const groups = plan.nodePools.filter((pool) => !pool.karpenter).map((pool) => {
         const lt = new aws.ec2.LaunchTemplate(`${name}-${pool.name}`, {
             metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
             blockDeviceMappings: [{
@@ -191,11 +195,16 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
                 installHint: "Install the AWS CLI v2: https://docs.aws.amazon.com/cli/",
             }));
 
+    const karpenter = a.karpenter
+        ? createKarpenterAws(name, plan, { cluster, oidcProviderArn: oidc.arn, issuerUrl, subnetIds: privateSubnetIds, zones: vpcZones, tags }, opts)
+        : undefined;
+
     return {
         clusterName: cluster.name,
         kubeconfig: pulumi.secret(kubeconfig),
         oidcIssuerUrl: issuerUrl,
         oidcProviderArn: oidc.arn,
         readyResources: groups,
+        karpenter,
     };
 }

@@ -1,7 +1,8 @@
 /** GKE: VPC with secondary ranges, Cloud NAT, KMS, node service account, regional private cluster. */
 import type * as gcpTypes from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterPlan, NodePoolPlan } from "../planners/cluster";
+import { CLUSTER_DEFAULTS, type ClusterPlan, type NodePoolPlan } from "../planners/cluster";
+import type { PoolLimit } from "../planners/karpenter";
 import { GKE_NODE_ROLES, gkeNodeAccountId } from "../planners/iam";
 import { POOL_LABEL } from "../planners/capacity";
 import { execKubeconfig } from "../planners/kubeconfig";
@@ -24,6 +25,32 @@ function nodeConfig(pool: Pick<NodePoolPlan, "machineType" | "diskSizeGb" | "spo
         metadata: { "disable-legacy-endpoints": "true" },
         labels: { ...pool.labels, ...("name" in pool ? { [POOL_LABEL]: pool.name } : {}) },
         resourceLabels: labels,
+    };
+}
+
+/**
+ * Node auto-provisioning: node pools GKE creates stay within the sums of the configured pools'
+ * CPU and memory, and get the same hardened node settings as the configured pools.
+ */
+function autoProvisioning(limits: { min: PoolLimit; max: PoolLimit }, serviceAccount: pulumi.Input<string>) {
+    const n = nodeConfig({ machineType: "", diskSizeGb: CLUSTER_DEFAULTS.diskSizeGb, spot: false, labels: {} }, serviceAccount, {});
+    return {
+        enabled: true,
+        autoscalingProfile: "BALANCED",
+        resourceLimits: [
+            { resourceType: "cpu", minimum: limits.min.vcpu, maximum: limits.max.vcpu },
+            { resourceType: "memory", minimum: limits.min.memoryGiB, maximum: limits.max.memoryGiB },
+        ],
+        autoProvisioningDefaults: {
+            serviceAccount: n.serviceAccount,
+            oauthScopes: n.oauthScopes,
+            diskSize: n.diskSizeGb,
+            diskType: n.diskType,
+            imageType: n.imageType,
+            shieldedInstanceConfig: n.shieldedInstanceConfig,
+            management: { autoRepair: true, autoUpgrade: true },
+            upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
+        },
     };
 }
 
@@ -126,6 +153,7 @@ export function createGkeCluster(name: string, plan: ClusterPlan, parent: pulumi
         monitoringConfig: { enableComponents: ["SYSTEM_COMPONENTS"], managedPrometheus: { enabled: true } },
         addonsConfig: { httpLoadBalancing: { disabled: false }, horizontalPodAutoscaling: { disabled: false } },
         gatewayApiConfig: { channel: "CHANNEL_STANDARD" },
+        clusterAutoscaling: g.nodeAutoProvisioning ? autoProvisioning(g.nodeAutoProvisioning, nodeSa.email) : undefined,
         resourceLabels: labels,
         deletionProtection: true,
     }, { ...opts, dependsOn: [keyGrant, ...grants] });

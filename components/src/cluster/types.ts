@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { KarpenterWiring } from "./karpenter";
 
 /** What each cloud's builder hands back to the KubernetesCluster component. */
 export interface CloudCluster {
@@ -14,4 +15,6 @@ export interface CloudCluster {
     readonly resourceGroupName?: pulumi.Output<string>;
     /** Resources the Kubernetes provider waits for (node pools), so workloads have somewhere to run. */
     readonly readyResources: pulumi.Resource[];
+    /** AWS with Karpenter: what its charts and NodePools are wired to. */
+    readonly karpenter?: KarpenterWiring;
 }

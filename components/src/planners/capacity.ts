@@ -13,6 +13,7 @@
 import { type AddonKey, hardenedValues } from "./addons";
 import { CRITICAL_ADDONS_ONLY_TAINT, type Cloud, type ClusterPlan, type NodePoolPlan } from "./cluster";
 import { type Allocatable, allocatable } from "./instanceTypes";
+import { KARPENTER_LABELS, karpenterCapacityType } from "./karpenter";
 import { quantityValue } from "./workload";
 
 export const TaintEffect = { NoSchedule: "NoSchedule", PreferNoSchedule: "PreferNoSchedule", NoExecute: "NoExecute" } as const;
@@ -48,6 +49,11 @@ export interface PoolShape {
     readonly taints: readonly Taint[];
     /** Per node, after the cloud's reservations and the node daemons. */
     readonly allocatable: Allocatable;
+    /**
+     * Nodes come and go with the pods (Karpenter): the pool has no minimum, so at the minima it
+     * grows to what the pods need, up to maxNodes, and counts only the nodes it launched. @default false
+     */
+    readonly elastic?: boolean;
 }
 
 /** The pods of one workload: identical replicas. */
@@ -145,7 +151,7 @@ function bySize(a: WorkloadDemand, b: WorkloadDemand): number {
 
 /** Places the pods of `workloads` at their `at` replicas on `pools` at their `at` node counts. */
 export function placeWorkloads(pools: readonly PoolShape[], workloads: readonly WorkloadDemand[], at: "min" | "max"): CapacityScenario {
-    const nodes: Node[] = pools.flatMap((p, i) => Array.from({ length: at === "max" ? p.maxNodes : p.minNodes }, (_, k): Node => ({
+    const nodes: Node[] = pools.flatMap((p, i) => Array.from({ length: at === "max" || p.elastic ? p.maxNodes : p.minNodes }, (_, k): Node => ({
         id: `${p.name}-${k}`, pool: i, zone: p.zones[k % p.zones.length], ...p.allocatable, workloads: new Set(),
     })));
     const placement: Record<string, string[]> = {};
@@ -177,7 +183,9 @@ export function placeWorkloads(pools: readonly PoolShape[], workloads: readonly 
         }
         if (left > 0) unplaced.push({ workload: w.name, kind: w.kind, pods: left, reason: noRoomReason(pools, admitted, w, blockedBySpread) });
     }
-    return { fits: unplaced.length === 0, pools: headroom(pools, nodes), unplaced, placement };
+    // At the minima an elastic pool has only the nodes its pods made it launch.
+    const launched = nodes.filter((n) => at === "max" || !pools[n.pool].elastic || n.workloads.size > 0);
+    return { fits: unplaced.length === 0, pools: headroom(pools, launched), unplaced, placement };
 }
 
 /** The node for the next pod of `w`, "spread" when only a hard zone spread keeps it off every fitting node, or undefined. */
@@ -266,6 +274,8 @@ export function cloudNodeShape(cloud: Exclude<Cloud, "local">, pool: NodePoolPla
     const base = { ...pool.labels, [INSTANCE_TYPE_LABEL]: pool.machineType };
     switch (cloud) {
         case "aws":
+            if (pool.karpenter)
+                return { labels: { ...base, [POOL_LABEL]: pool.name, [KARPENTER_LABELS.nodePool]: pool.name, [KARPENTER_LABELS.capacityType]: karpenterCapacityType(pool.spot) }, taints: [] };
             return {
                 labels: { ...base, [POOL_LABEL]: pool.name, "eks.amazonaws.com/nodegroup": pool.name, "eks.amazonaws.com/capacityType": pool.spot ? "SPOT" : "ON_DEMAND" },
                 taints: [],
@@ -319,6 +329,7 @@ export function poolShapes(plan: ClusterPlan, reserve: NodeReserveArgs = {}): { 
                 maxNodes: p.maxNodes,
                 zones,
                 ...cloudNodeShape(cloud, p),
+                ...(p.karpenter ? { elastic: true } : {}),
                 allocatable: { cpu: Math.max(0, a.cpu - daemons.cpu), memory: Math.max(0, a.memory - daemons.memory), pods: Math.max(0, a.pods - daemons.pods) },
             };
         }),

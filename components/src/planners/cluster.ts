@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
 import { AWS_ROLE_ARN, AWS_SUBNET_ID, AZURE_RESOURCE_GROUP, checkTags, machineTypeProblem } from "./cloudFields";
+import { EKS_NODE_PROVISIONINGS, type EksNodeProvisioning, type KarpenterArgs, type KarpenterPlan, clusterLimits, limitProblem, planKarpenter, type PoolLimit } from "./karpenter";
 import { coversInternet } from "./network";
 import { labelKeyProblem, labelValueProblem } from "./workload";
 
@@ -55,6 +56,14 @@ export interface AwsClusterArgs {
     subnetIds?: string[];
     /** IAM role ARNs granted cluster-admin through EKS access entries. @default [] */
     adminRoleArns?: string[];
+    /**
+     * Who provisions the nodes of the pools after the first: managed node groups of fixed bounds,
+     * or Karpenter (one NodePool per pool, limited to maxNodes of its machine type; minNodes must be 0).
+     * The first pool is always a managed node group and runs the system add-ons. @default managedGroups
+     */
+    nodeProvisioning?: EksNodeProvisioning;
+    /** Karpenter settings; only with nodeProvisioning karpenter. @default - see KarpenterArgs */
+    karpenter?: KarpenterArgs;
 }
 
 export interface GcpClusterArgs {
@@ -72,6 +81,12 @@ export interface GcpClusterArgs {
     servicesCidr?: string;
     /** The /28 for the control plane's private endpoint. @default 172.16.0.32/28 */
     masterCidr?: string;
+    /**
+     * Node auto-provisioning: GKE may create node pools of other shapes, within cluster-wide CPU
+     * and memory limits that are the sums of the pools' maxima (and minima). The pools keep their
+     * own autoscaling. @default false
+     */
+    nodeAutoProvisioning?: boolean;
 }
 
 export interface AzureClusterArgs {
@@ -140,8 +155,8 @@ export const CLUSTER_DEFAULTS = {
     azureUserPool: { name: "apps", minNodes: 2, maxNodes: 10 },
     diskSizeGb: 100,
     apiAccess: { privateEndpoint: true },
-    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3 },
-    gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28" },
+    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, nodeProvisioning: "managedGroups" as EksNodeProvisioning },
+    gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28", nodeAutoProvisioning: false },
     azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10 },
     local: { renderDirectory: "rendered" },
 } as const;
@@ -177,6 +192,8 @@ export interface NodePoolPlan {
     readonly labels: Readonly<Record<string, string>>;
     /** The first pool: system workloads, never spot. */
     readonly system: boolean;
+    /** Karpenter provisions the pool's nodes (EKS with aws.nodeProvisioning karpenter): no node group, no minimum. */
+    readonly karpenter: boolean;
     /**
      * AKS: the system pool takes critical add-ons only (tainted CriticalAddonsOnly). True only
      * when another on-demand pool exists that workloads can schedule on; never on other clouds.
@@ -203,6 +220,9 @@ export interface ClusterPlan {
         readonly publicSubnetCidrs: readonly string[];
         readonly subnetIds?: readonly string[];
         readonly adminRoleArns: readonly string[];
+        readonly nodeProvisioning: EksNodeProvisioning;
+        /** Set when nodeProvisioning is karpenter. */
+        readonly karpenter?: KarpenterPlan;
     };
     readonly gcp?: {
         readonly project?: string;
@@ -212,6 +232,8 @@ export interface ClusterPlan {
         readonly podsCidr: string;
         readonly servicesCidr: string;
         readonly masterCidr: string;
+        /** Cluster-wide limits of node auto-provisioning, when it is on. */
+        readonly nodeAutoProvisioning?: { readonly min: PoolLimit; readonly max: PoolLimit };
     };
     readonly azure?: {
         readonly location?: string;
@@ -272,6 +294,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     const dedicatedSystem = pools.slice(1).some((p) => !(p.spot ?? false));
     if (pools.length === 0) problems.add(`${path}.nodePools`, pools, "must have at least one pool");
     const seen = new Set<string>();
+    const karpenter = cloud === "aws" && args.aws?.nodeProvisioning === "karpenter";
     const nodePools = pools.map((p, i): NodePoolPlan => {
         const at = `${path}.nodePools[${i}]`;
         if (!NODE_POOL_NAME.test(p.name))
@@ -307,6 +330,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             diskSizeGb,
             labels: { ...(p.labels ?? {}) },
             system,
+            karpenter: karpenter && !system,
             criticalAddonsOnly: cloud === "azure" && system && dedicatedSystem,
         };
     });
@@ -352,6 +376,12 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             checkUnique(a.subnetIds ?? [], `${path}.aws.subnetIds`, "subnet", problems, (id) => (AWS_SUBNET_ID.test(id) ? undefined : "must be a subnet ID: subnet- and 8 or 17 hexadecimal digits"));
             checkUnique(a.adminRoleArns ?? [], `${path}.aws.adminRoleArns`, "role", problems,
                 (arn) => (AWS_ROLE_ARN.test(arn) ? undefined : "must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name of at most 64>)"));
+            const nodeProvisioning = a.nodeProvisioning ?? CLUSTER_DEFAULTS.aws.nodeProvisioning;
+            if (!EKS_NODE_PROVISIONINGS.includes(nodeProvisioning))
+                problems.add(`${path}.aws.nodeProvisioning`, nodeProvisioning, `must be one of ${EKS_NODE_PROVISIONINGS.map((m) => `"${m}"`).join(", ")}`);
+            if (a.karpenter !== undefined && nodeProvisioning !== "karpenter")
+                problems.add(`${path}.aws.karpenter`, a.karpenter, `is only used with ${path}.aws.nodeProvisioning "karpenter" (it is "${nodeProvisioning}")`);
+            if (nodeProvisioning === "karpenter") checkKarpenterPools(pools, path, problems);
             return {
                 ...plan,
                 aws: {
@@ -361,6 +391,8 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     publicSubnetCidrs: layout.public,
                     subnetIds: a.subnetIds,
                     adminRoleArns: [...(a.adminRoleArns ?? [])],
+                    nodeProvisioning,
+                    karpenter: nodeProvisioning === "karpenter" ? planKarpenter(a.karpenter, `${path}.aws.karpenter`, problems) : undefined,
                 },
             };
         }
@@ -376,7 +408,15 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             checkDisjoint(problems, `${path}.gcp`, ranges);
             const master = parseCidr(ranges.masterCidr);
             if (master && master.prefix !== 28) problems.add(`${path}.gcp.masterCidr`, ranges.masterCidr, "must be a /28 block");
-            return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? d.releaseChannel, ...ranges } };
+            let nodeAutoProvisioning: { min: PoolLimit; max: PoolLimit } | undefined;
+            if (g.nodeAutoProvisioning ?? d.nodeAutoProvisioning) {
+                pools.forEach((p, i) => {
+                    const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType.gcp, `${path}.gcp.nodeAutoProvisioning is on`);
+                    if (problem) problems.add(`${path}.nodePools[${i}].machineType`, p.machineType, problem);
+                });
+                nodeAutoProvisioning = clusterLimits(nodePools);
+            }
+            return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? d.releaseChannel, ...ranges, nodeAutoProvisioning } };
         }
         case "azure": {
             const z = args.azure ?? {};
@@ -426,6 +466,22 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             return plan;
         }
     }
+}
+
+/**
+ * Karpenter pools: the first pool stays a managed node group, so there must be another one;
+ * Karpenter keeps no minimum, and its limits need the machine type's size.
+ */
+function checkKarpenterPools(pools: readonly NodePoolArgs[], path: string, problems: Problems): void {
+    if (pools.length < 2)
+        problems.add(`${path}.aws.nodeProvisioning`, "karpenter", "needs a node pool after the first: the first pool stays a managed node group for the system add-ons and Karpenter provisions the others");
+    pools.slice(1).forEach((p, k) => {
+        const at = `${path}.nodePools[${k + 1}]`;
+        if (p.minNodes !== 0)
+            problems.add(`${at}.minNodes`, p.minNodes, "must be 0 when Karpenter provisions the pool (aws.nodeProvisioning karpenter): Karpenter keeps no minimum, nodes follow the pending pods");
+        const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType.aws, `Karpenter provisions the pool`);
+        if (problem) problems.add(`${at}.machineType`, p.machineType, problem);
+    });
 }
 
 /** Each item valid (`problem` says why not) and listed once (after `normalize`: case-insensitive IDs). */
