@@ -235,7 +235,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
         };
     }
     const az = r.at("azure");
-    if (az.object(["location", "resourceGroupName", "adminGroupObjectIds", "keyVaultKeyId", "keyVaultResourceId", "vnetCidr", "podCidr", "serviceCidr", "dnsServiceIp"])) {
+    if (az.object(["location", "resourceGroupName", "adminGroupObjectIds", "keyVaultKeyId", "keyVaultResourceId", "vnetCidr", "podCidr", "serviceCidr", "dnsServiceIp", "nodeAutoProvisioning"])) {
         out.azure = {
             location: az.at("location").string(),
             resourceGroupName: az.at("resourceGroupName").string(),
@@ -246,6 +246,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
             podCidr: az.at("podCidr").string(),
             serviceCidr: az.at("serviceCidr").string(),
             dnsServiceIp: az.at("dnsServiceIp").string(),
+            nodeAutoProvisioning: az.at("nodeAutoProvisioning").bool(),
         };
     }
     const local = r.at("local");

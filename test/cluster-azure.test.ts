@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { AZURE_ROLES } from "../components/src/cluster/azure";
+import { problemsOf } from "./harness/config";
 import { FAKE } from "./harness/mocks";
+import { schemaErrors } from "./harness/schema";
 import { parseConfig } from "../app/config";
 import { type ProgramRun, runStack, stackConfig } from "./harness/stacks";
 
@@ -128,5 +130,78 @@ describe("AKS (azure-prod stack)", () => {
         expect(r.recorder.get("azure-native:containerservice:AgentPool", "paas-cluster-spot").inputs).toMatchObject({
             scaleSetPriority: "Spot", scaleSetEvictionPolicy: "Delete", spotMaxPrice: -1,
         });
+    });
+});
+
+describe("AKS node auto-provisioning", () => {
+    const napStack = (cfg: Record<string, unknown>) => {
+        const cluster = cfg["paas:cluster"] as any;
+        return {
+            ...cfg,
+            "paas:cluster": { ...cluster, nodePools: [{ ...cluster.nodePools[0], maxNodes: 3 }, { ...cluster.nodePools[1], minNodes: 0, spot: true, diskSizeGb: 64 }], azure: { ...cluster.azure, nodeAutoProvisioning: true } },
+        };
+    };
+
+    it("turns AKS's managed Karpenter on with no default NodePools, keeps the system pool at a fixed size, and makes no agent pool for the others", async () => {
+        const run = await runStack("azure-prod", napStack);
+        const c = run.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs;
+        expect(c.nodeProvisioningProfile).toEqual({ mode: "Auto", defaultNodePools: "None" });
+        expect(c.agentPoolProfiles).toHaveLength(1);
+        expect(c.agentPoolProfiles[0]).toMatchObject({ name: "system", mode: "System", enableAutoScaling: false, count: 3, vmSize: "Standard_D4s_v5" });
+        expect(c.agentPoolProfiles[0].minCount).toBeUndefined();
+        expect(c.agentPoolProfiles[0].maxCount).toBeUndefined();
+        expect(run.recorder.ofType("azure-native:containerservice:AgentPool")).toEqual([]);
+
+        const tags = { environment: "prod", "paas-cluster": "paas-azure-prod" };
+        expect(run.recorder.get("kubernetes:karpenter.azure.com/v1beta1:AKSNodeClass", "paas-cluster-nap-apps-class").inputs).toEqual({
+            apiVersion: "karpenter.azure.com/v1beta1",
+            kind: "AKSNodeClass",
+            metadata: { name: "apps" },
+            spec: { imageFamily: "AzureLinux", osDiskSizeGB: 64, vnetSubnetID: "paas-cluster-nodes-id", tags: { ...tags, "paas-node-pool": "apps" } },
+        });
+        const nodePool = run.recorder.get("kubernetes:karpenter.sh/v1:NodePool", "paas-cluster-nap-apps").inputs;
+        expect(nodePool).toEqual({
+            apiVersion: "karpenter.sh/v1",
+            kind: "NodePool",
+            metadata: { name: "apps" },
+            spec: {
+                template: {
+                    metadata: { labels: { "paas.dev/node-pool": "apps" } },
+                    spec: {
+                        nodeClassRef: { group: "karpenter.azure.com", kind: "AKSNodeClass", name: "apps" },
+                        requirements: [
+                            { key: "node.kubernetes.io/instance-type", operator: "In", values: ["Standard_D8s_v5"] },
+                            { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] },
+                        ],
+                        expireAfter: "720h",
+                    },
+                },
+                disruption: { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "5m", budgets: [{ nodes: "10%" }] },
+                // 30 × Standard_D8s_v5 (8 vCPU, 32 GiB)
+                limits: { cpu: "240", memory: "960Gi" },
+            },
+        });
+        expect(await schemaErrors(nodePool as { apiVersion: string; kind: string })).toBe("");
+        expect(run.recorder.get("kubernetes:karpenter.sh/v1:NodePool", "paas-cluster-nap-apps").provider).toContain("pulumi:providers:kubernetes::paas-cluster-k8s");
+    });
+
+    it("refuses what AKS would: an autoscaling system pool, a minimum on a provisioned pool, a disk below 30 GiB, an unknown VM size", () => {
+        const cfg = stackConfig("azure-prod");
+        const cluster = cfg["paas:cluster"] as any;
+        const bad = { ...cfg, "paas:cluster": { ...cluster, azure: { ...cluster.azure, nodeAutoProvisioning: true },
+            nodePools: [cluster.nodePools[0], { ...cluster.nodePools[1], diskSizeGb: 20 }, { name: "gpu", machineType: "Standard_NC24ads_A100_v4", minNodes: 0, maxNodes: 2 }] } };
+        expect(problemsOf(bad)).toEqual([
+            "paas:cluster.nodePools[1].minNodes must be 0 when Karpenter provisions the pool (azure.nodeAutoProvisioning): Karpenter keeps no minimum, nodes follow the pending pods",
+            "paas:cluster.nodePools[2].machineType must be a machine type of the planner's table (m6i.large, m6i.xlarge, m6i.2xlarge, e2-standard-4, n2-standard-8, Standard_D4s_v5, Standard_D8s_v5) when Karpenter provisions the pool: the limits are maxNodes × its vCPUs and memory",
+            "paas:cluster.nodePools[0].maxNodes must equal minNodes (3) with azure.nodeAutoProvisioning: AKS then allows only fixed-size node pools",
+            "paas:cluster.nodePools[1].diskSizeGb must be at least 30 when node auto-provisioning provisions the pool (the AKSNodeClass minimum)",
+        ]);
+    });
+
+    it("keeps every pool an autoscaling agent pool by default", async () => {
+        const run = await runStack("azure-prod");
+        expect(run.recorder.get("azure-native:containerservice:ManagedCluster", "paas-cluster-aks").inputs.nodeProvisioningProfile).toBeUndefined();
+        expect(run.recorder.get("azure-native:containerservice:AgentPool", "paas-cluster-apps").inputs).toMatchObject({ enableAutoScaling: true, minCount: 3, maxCount: 30 });
+        expect(run.recorder.resources.filter((r) => r.name.includes("-nap-"))).toEqual([]);
     });
 });

@@ -30,7 +30,7 @@ describe("Karpenter settings in paas:cluster.aws", () => {
         ]);
         expect(problemsOf(aws({ nodeProvisioning: "autopilot" }))).toEqual([`${C}.aws.nodeProvisioning must be one of "managedGroups", "karpenter"`]);
         expect(problemsOf(aws({ nodeProvisioning: "karpenter" }, [system]))).toEqual([
-            `${C}.aws.nodeProvisioning needs a node pool after the first: the first pool stays a managed node group for the system add-ons and Karpenter provisions the others`]);
+            `${C}.aws.nodeProvisioning needs a node pool after the first: the first pool stays a node group of the cloud for the system add-ons and Karpenter provisions the others`]);
         expect(problemsOf(aws({ karpenter: { consolidateAfter: "1m" } }))).toEqual([`${C}.aws.karpenter is only used with ${C}.aws.nodeProvisioning "karpenter" (it is "managedGroups")`]);
         expect(problemsOf(aws({ nodeProvisioning: "karpenter", karpenter: { consolidationPolicy: "WhenEmpty" } }))[0]).toMatch(/^paas:cluster\.aws\.karpenter\.consolidationPolicy is not a known key/);
     });

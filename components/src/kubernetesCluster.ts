@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createEksCluster } from "./cluster/aws";
 import { createAksCluster } from "./cluster/azure";
 import { createGkeCluster } from "./cluster/gcp";
-import { createKarpenterObjects } from "./cluster/karpenter";
+import { createAksNodePools, createKarpenterObjects } from "./cluster/karpenter";
 import { localCluster } from "./cluster/local";
 import type { CloudCluster } from "./cluster/types";
 import { type ClusterPlan, type KubernetesClusterArgs, planCluster } from "./planners/cluster";
@@ -68,6 +68,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: cloud.readyResources });
 
         if (cloud.karpenter) createKarpenterObjects(name, plan, cloud.karpenter, this.provider, this);
+        if (cloud.aksNodeSubnetId) createAksNodePools(name, plan, cloud.aksNodeSubnetId, this.provider, this);
 
         this.clusterName = cloud.clusterName;
         this.kubeconfig = cloud.kubeconfig;

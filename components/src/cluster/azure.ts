@@ -1,4 +1,4 @@
-/** AKS: resource group, VNet, control-plane identity, Entra ID + Azure RBAC cluster, autoscaling zonal pools. */
+/** AKS: resource group, VNet, control-plane identity, Entra ID + Azure RBAC cluster, autoscaling zonal pools or node auto-provisioning. */
 import type * as authorizationTypes from "@pulumi/azure-native/authorization";
 import type * as containerserviceTypes from "@pulumi/azure-native/containerservice";
 import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity";
@@ -16,7 +16,7 @@ export const AZURE_ROLES = {
     keyVaultCryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
 } as const;
 
-function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pulumi.Input<string>) {
+function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pulumi.Input<string>, fixedSize = false) {
     return {
         vmSize: pool.machineType,
         mode: pool.system ? "System" : "User",
@@ -25,9 +25,10 @@ function poolProfile(pool: NodePoolPlan, kubernetesVersion: string, subnetId: pu
         osDiskSizeGB: pool.diskSizeGb,
         type: "VirtualMachineScaleSets",
         availabilityZones: ["1", "2", "3"],
-        enableAutoScaling: true,
-        minCount: pool.minNodes,
-        maxCount: pool.maxNodes,
+        // With node auto-provisioning AKS allows only fixed-size pools.
+        enableAutoScaling: !fixedSize,
+        minCount: fixedSize ? undefined : pool.minNodes,
+        maxCount: fixedSize ? undefined : pool.maxNodes,
         count: Math.max(pool.minNodes, 1),
         orchestratorVersion: kubernetesVersion,
         vnetSubnetID: subnetId,
@@ -92,7 +93,10 @@ export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi
         }, opts));
     }
 
-    const [systemPool, ...userPools] = plan.nodePools;
+    const [systemPool, ...otherPools] = plan.nodePools;
+    // With node auto-provisioning, AKS's managed Karpenter provisions every pool after the first.
+    const userPools = otherPools.filter((p) => !p.karpenter);
+    const nap = z.nodeAutoProvisioning !== undefined;
     const privateOnly = plan.apiAccess.privateEndpoint && !plan.apiAccess.publicEndpoint;
     const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
         resourceName: plan.clusterName,
@@ -130,7 +134,9 @@ export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi
         },
         autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
         addonProfiles: { azurepolicy: { enabled: true } },
-        agentPoolProfiles: [{ name: systemPool.name, ...poolProfile(systemPool, plan.kubernetesVersion, nodeSubnet.id) }],
+        agentPoolProfiles: [{ name: systemPool.name, ...poolProfile(systemPool, plan.kubernetesVersion, nodeSubnet.id, nap) }],
+        // Our own NodePools only, each limited by its pool's maxima; AKS's default ones have no limits.
+        nodeProvisioningProfile: nap ? { mode: "Auto", defaultNodePools: "None" } : undefined,
         tags,
     }, { ...opts, dependsOn: grants, ignoreChanges: ["agentPoolProfiles[0].count"] });
 
@@ -155,5 +161,6 @@ export function createAksCluster(name: string, plan: ClusterPlan, parent: pulumi
         oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
         resourceGroupName,
         readyResources: pools,
+        aksNodeSubnetId: nap ? nodeSubnet.id : undefined,
     };
 }

@@ -1,7 +1,8 @@
 /**
- * Karpenter on EKS: the AWS side (interruption queue and its rules, node role, instance profile
+ * Karpenter: on EKS, the AWS side (interruption queue and its rules, node role, instance profile
  * and access entry, controller role by Pod Identity or IRSA) and the cluster side (the CRD and
- * controller charts, one NodePool and EC2NodeClass per pool).
+ * controller charts, one NodePool and EC2NodeClass per pool); on AKS, whose node auto-provisioning
+ * runs Karpenter itself, one NodePool and AKSNodeClass per pool.
  */
 import type * as awsTypes from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -10,7 +11,7 @@ import { POOL_LABEL } from "../planners/capacity";
 import type { ClusterPlan } from "../planners/cluster";
 import { EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
 import {
-    INTERRUPTION_EVENTS, KARPENTER, arnParts, ec2NodeClass, interruptionEventPattern, interruptionQueuePolicy, karpenterControllerPolicy,
+    AKS_NODE_CLASS, INTERRUPTION_EVENTS, KARPENTER, aksNodeClass, arnParts, ec2NodeClass, interruptionEventPattern, interruptionQueuePolicy, karpenterControllerPolicy,
     karpenterNodePool, karpenterValues, podIdentityTrustPolicy,
 } from "../planners/karpenter";
 
@@ -156,4 +157,20 @@ export function createKarpenterObjects(name: string, plan: ClusterPlan, w: Karpe
         }, { ...opts, dependsOn: [crds, controller] }));
     }
     return objects;
+}
+
+/** AKS node auto-provisioning: a NodePool and an AKSNodeClass per pool after the first. */
+export function createAksNodePools(name: string, plan: ClusterPlan, subnetId: pulumi.Output<string>, provider: k8s.Provider, parent: pulumi.Resource): pulumi.Resource[] {
+    const opts: pulumi.CustomResourceOptions = { parent, provider };
+    const k = plan.azure!.nodeAutoProvisioning!;
+    const tags = { ...plan.tags, "paas-cluster": plan.clusterName };
+    return plan.nodePools.filter((p) => p.karpenter).flatMap((pool) => {
+        const nodeClass = new k8s.apiextensions.CustomResource(`${name}-nap-${pool.name}-class`, {
+            ...aksNodeClass(pool, "", tags),
+            spec: subnetId.apply((id) => aksNodeClass(pool, id, tags).spec),
+        }, opts);
+        const nodePool = new k8s.apiextensions.CustomResource(`${name}-nap-${pool.name}`,
+            karpenterNodePool(pool, k, POOL_LABEL, { group: AKS_NODE_CLASS.group, kind: AKS_NODE_CLASS.kind }, []), { ...opts, dependsOn: [nodeClass] });
+        return [nodeClass, nodePool];
+    });
 }

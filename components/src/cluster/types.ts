@@ -17,4 +17,6 @@ export interface CloudCluster {
     readonly readyResources: pulumi.Resource[];
     /** AWS with Karpenter: what its charts and NodePools are wired to. */
     readonly karpenter?: KarpenterWiring;
+    /** Azure with node auto-provisioning: the subnet its nodes join. */
+    readonly aksNodeSubnetId?: pulumi.Output<string>;
 }

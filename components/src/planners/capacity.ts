@@ -283,6 +283,8 @@ export function cloudNodeShape(cloud: Exclude<Cloud, "local">, pool: NodePoolPla
         case "gcp":
             return { labels: { ...base, [POOL_LABEL]: pool.name, "cloud.google.com/gke-nodepool": pool.name, ...(pool.spot ? { "cloud.google.com/gke-spot": "true" } : {}) }, taints: [] };
         case "azure":
+            if (pool.karpenter)
+                return { labels: { ...base, [POOL_LABEL]: pool.name, [KARPENTER_LABELS.nodePool]: pool.name, [KARPENTER_LABELS.capacityType]: karpenterCapacityType(pool.spot) }, taints: [] };
             return {
                 labels: { ...base, [POOL_LABEL]: pool.name, agentpool: pool.name, ...(pool.spot ? { [AKS_SPOT_TAINT.key]: AKS_SPOT_TAINT.value! } : {}) },
                 taints: [...(pool.criticalAddonsOnly ? [parseTaint(CRITICAL_ADDONS_ONLY_TAINT)] : []), ...(pool.spot ? [AKS_SPOT_TAINT] : [])],

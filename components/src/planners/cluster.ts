@@ -108,6 +108,13 @@ export interface AzureClusterArgs {
     serviceCidr?: string;
     /** IP of the cluster DNS Service: inside serviceCidr, not its network address, first address (the kubernetes Service) or last. @default - the 10th address of serviceCidr (10.0.0.10) */
     dnsServiceIp?: string;
+    /**
+     * Node auto-provisioning (AKS's managed Karpenter): every pool after the first becomes a
+     * Karpenter NodePool limited to maxNodes of its VM size (minNodes 0, disk of at least 30 GiB).
+     * AKS then allows only fixed-size node pools, so the first pool keeps minNodes nodes and must
+     * have maxNodes equal to minNodes. @default false
+     */
+    nodeAutoProvisioning?: boolean;
 }
 
 export interface LocalClusterArgs {
@@ -157,7 +164,7 @@ export const CLUSTER_DEFAULTS = {
     apiAccess: { privateEndpoint: true },
     aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, nodeProvisioning: "managedGroups" as EksNodeProvisioning },
     gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28", nodeAutoProvisioning: false },
-    azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10 },
+    azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10, nodeAutoProvisioning: false },
     local: { renderDirectory: "rendered" },
 } as const;
 
@@ -166,6 +173,8 @@ export const DEFAULT_MACHINE_TYPE = CLUSTER_DEFAULTS.machineType;
 /** The taint AKS documents for a System pool reserved for critical add-ons. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
+/** The smallest OS disk an AKSNodeClass takes. */
+export const AKS_NODE_CLASS_MIN_DISK_GB = 30;
 /**
  * The Kubernetes minor versions the platform supports: older ones leave the managed services'
  * standard support, newer ones are untested (the HPA plans and the cluster tier know these).
@@ -192,7 +201,7 @@ export interface NodePoolPlan {
     readonly labels: Readonly<Record<string, string>>;
     /** The first pool: system workloads, never spot. */
     readonly system: boolean;
-    /** Karpenter provisions the pool's nodes (EKS with aws.nodeProvisioning karpenter): no node group, no minimum. */
+    /** Karpenter provisions the pool's nodes (EKS with aws.nodeProvisioning karpenter, AKS with azure.nodeAutoProvisioning): no node group, no minimum. */
     readonly karpenter: boolean;
     /**
      * AKS: the system pool takes critical add-ons only (tainted CriticalAddonsOnly). True only
@@ -246,6 +255,8 @@ export interface ClusterPlan {
         readonly podCidr: string;
         readonly serviceCidr: string;
         readonly dnsServiceIp: string;
+        /** Set when node auto-provisioning is on: the NodePools' disruption settings (Karpenter's defaults). */
+        readonly nodeAutoProvisioning?: KarpenterPlan;
     };
     readonly local?: { readonly renderDirectory: string };
 }
@@ -294,7 +305,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     const dedicatedSystem = pools.slice(1).some((p) => !(p.spot ?? false));
     if (pools.length === 0) problems.add(`${path}.nodePools`, pools, "must have at least one pool");
     const seen = new Set<string>();
-    const karpenter = cloud === "aws" && args.aws?.nodeProvisioning === "karpenter";
+    const karpenter = (cloud === "aws" && args.aws?.nodeProvisioning === "karpenter") || (cloud === "azure" && (args.azure?.nodeAutoProvisioning ?? false));
     const nodePools = pools.map((p, i): NodePoolPlan => {
         const at = `${path}.nodePools[${i}]`;
         if (!NODE_POOL_NAME.test(p.name))
@@ -381,7 +392,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                 problems.add(`${path}.aws.nodeProvisioning`, nodeProvisioning, `must be one of ${EKS_NODE_PROVISIONINGS.map((m) => `"${m}"`).join(", ")}`);
             if (a.karpenter !== undefined && nodeProvisioning !== "karpenter")
                 problems.add(`${path}.aws.karpenter`, a.karpenter, `is only used with ${path}.aws.nodeProvisioning "karpenter" (it is "${nodeProvisioning}")`);
-            if (nodeProvisioning === "karpenter") checkKarpenterPools(pools, path, problems);
+            if (nodeProvisioning === "karpenter") checkKarpenterPools(pools, path, `${path}.aws.nodeProvisioning`, "karpenter", problems);
             return {
                 ...plan,
                 aws: {
@@ -442,6 +453,17 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                 (id) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? undefined : "must be an Entra ID object ID (a GUID)"), (id) => id.toLowerCase());
             if (z.resourceGroupName !== undefined && !AZURE_RESOURCE_GROUP.test(z.resourceGroupName))
                 problems.add(`${path}.azure.resourceGroupName`, z.resourceGroupName, "must be a resource group name: 1 to 90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'");
+            const nap = z.nodeAutoProvisioning ?? d.nodeAutoProvisioning;
+            if (nap) {
+                checkKarpenterPools(pools, path, `${path}.azure.nodeAutoProvisioning`, true, problems);
+                const first = pools[0];
+                if (first && first.maxNodes !== first.minNodes)
+                    problems.add(`${path}.nodePools[0].maxNodes`, first.maxNodes, `must equal minNodes (${first.minNodes}) with azure.nodeAutoProvisioning: AKS then allows only fixed-size node pools`);
+                pools.slice(1).forEach((p, k) => {
+                    if ((p.diskSizeGb ?? CLUSTER_DEFAULTS.diskSizeGb) < AKS_NODE_CLASS_MIN_DISK_GB)
+                        problems.add(`${path}.nodePools[${k + 1}].diskSizeGb`, p.diskSizeGb, `must be at least ${AKS_NODE_CLASS_MIN_DISK_GB} when node auto-provisioning provisions the pool (the AKSNodeClass minimum)`);
+                });
+            }
             return {
                 ...plan,
                 azure: {
@@ -455,6 +477,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     podCidr,
                     serviceCidr,
                     dnsServiceIp,
+                    nodeAutoProvisioning: nap ? planKarpenter(undefined, `${path}.azure`, problems) : undefined,
                 },
             };
         }
@@ -472,14 +495,15 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
  * Karpenter pools: the first pool stays a managed node group, so there must be another one;
  * Karpenter keeps no minimum, and its limits need the machine type's size.
  */
-function checkKarpenterPools(pools: readonly NodePoolArgs[], path: string, problems: Problems): void {
+function checkKarpenterPools(pools: readonly NodePoolArgs[], path: string, key: string, value: unknown, problems: Problems): void {
+    const setting = `${key.slice(path.length + 1)}${value === true ? "" : ` ${String(value)}`}`;
     if (pools.length < 2)
-        problems.add(`${path}.aws.nodeProvisioning`, "karpenter", "needs a node pool after the first: the first pool stays a managed node group for the system add-ons and Karpenter provisions the others");
+        problems.add(key, value, "needs a node pool after the first: the first pool stays a node group of the cloud for the system add-ons and Karpenter provisions the others");
     pools.slice(1).forEach((p, k) => {
         const at = `${path}.nodePools[${k + 1}]`;
         if (p.minNodes !== 0)
-            problems.add(`${at}.minNodes`, p.minNodes, "must be 0 when Karpenter provisions the pool (aws.nodeProvisioning karpenter): Karpenter keeps no minimum, nodes follow the pending pods");
-        const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType.aws, `Karpenter provisions the pool`);
+            problems.add(`${at}.minNodes`, p.minNodes, `must be 0 when Karpenter provisions the pool (${setting}): Karpenter keeps no minimum, nodes follow the pending pods`);
+        const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType[key.includes(".aws.") ? "aws" : "azure"], `Karpenter provisions the pool`);
         if (problem) problems.add(`${at}.machineType`, p.machineType, problem);
     });
 }

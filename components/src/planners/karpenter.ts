@@ -187,6 +187,19 @@ export function ec2NodeClass(pool: KarpenterPoolInput, instanceProfile: string, 
     };
 }
 
+/** AKS node auto-provisioning's node class group, kind and version. */
+export const AKS_NODE_CLASS = { group: "karpenter.azure.com", kind: "AKSNodeClass", apiVersion: "karpenter.azure.com/v1beta1" } as const;
+
+/** The AKSNodeClass of a pool: Azure Linux, as the agent pools run, its disk, and the cluster's node subnet. */
+export function aksNodeClass(pool: KarpenterPoolInput, subnetId: string, tags: Readonly<Record<string, string>>) {
+    return {
+        apiVersion: AKS_NODE_CLASS.apiVersion,
+        kind: AKS_NODE_CLASS.kind,
+        metadata: { name: pool.name },
+        spec: { imageFamily: "AzureLinux", osDiskSizeGB: pool.diskSizeGb, vnetSubnetID: subnetId, tags: { ...tags, "paas-node-pool": pool.name } },
+    };
+}
+
 /** The EC2 and health events Karpenter drains nodes ahead of, by rule name suffix. */
 export const INTERRUPTION_EVENTS: Readonly<Record<string, { source: string; detailType: string }>> = {
     "spot-interruption": { source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
