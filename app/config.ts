@@ -205,7 +205,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
         };
     }
     const aws = r.at("aws");
-    if (aws.object(["vpcCidr", "availabilityZoneCount", "subnetIds", "adminRoleArns", "nodeProvisioning", "karpenter"])) {
+    if (aws.object(["vpcCidr", "availabilityZoneCount", "subnetIds", "adminRoleArns", "nodeProvisioning", "karpenter", "workloadIdentity"])) {
         const k = aws.at("karpenter");
         out.aws = {
             vpcCidr: aws.at("vpcCidr").string(),
@@ -213,6 +213,7 @@ function readCluster(r: Reader): Omit<KubernetesClusterArgs, "cloud"> & { kubeco
             subnetIds: strings(aws.at("subnetIds")),
             adminRoleArns: strings(aws.at("adminRoleArns")),
             nodeProvisioning: aws.at("nodeProvisioning").oneOf(EKS_NODE_PROVISIONINGS),
+            workloadIdentity: aws.at("workloadIdentity").oneOf(AWS_WORKLOAD_IDENTITIES),
             karpenter: k.object(["consolidateAfter", "disruptionBudgetPercent", "expireAfter", "controllerIdentity"]) ? {
                 consolidateAfter: k.at("consolidateAfter").string(),
                 disruptionBudgetPercent: k.at("disruptionBudgetPercent").int(),

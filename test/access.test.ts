@@ -7,6 +7,7 @@ import {
 import { checkAccess } from "../components/src/planners/access";
 import { Problems } from "../components/src/validation";
 import { evaluate } from "../policies/src/run";
+import { problemsOf } from "./harness/config";
 import { FAKE } from "./harness/mocks";
 import { runStack } from "./harness/stacks";
 
@@ -154,6 +155,36 @@ describe("AccessControl in the example stacks", () => {
         expect(JSON.parse(role.inlinePolicies[0].policy)).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::acme-dev-orders/*"] }] });
         expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-orders-sa").inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": `arn:aws:iam::${FAKE.accountId}:role/paas-access-apps-orders` });
         expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-checkout-a-sa").inputs.metadata.annotations).toBeUndefined();
+    });
+
+    it("gives the orders service its role through an EKS Pod Identity association, with no annotation (aws-prod)", async () => {
+        const run = await runStack("aws-prod");
+        const role = run.recorder.get("aws:iam/role:Role", "paas-access-apps-orders").inputs;
+        expect(JSON.parse(role.assumeRolePolicy)).toEqual({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+        });
+        expect(JSON.parse(role.inlinePolicies[0].policy)).toEqual({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: ["arn:aws:s3:::acme-prod-orders/*"] }] });
+        const tags = { "paas:cluster": "paas-aws-prod", "paas:service-account": "apps/orders" };
+        expect(role.tags).toEqual(tags);
+        expect(run.recorder.get("aws:eks/podIdentityAssociation:PodIdentityAssociation", "paas-access-apps-orders").inputs).toEqual({
+            clusterName: "paas-aws-prod", namespace: "apps", serviceAccount: "orders", roleArn: `arn:aws:iam::${FAKE.accountId}:role/paas-access-apps-orders`, tags,
+        });
+        expect(run.recorder.get("kubernetes:core/v1:ServiceAccount", "paas-orders-sa").inputs.metadata.annotations).toEqual({});
+        // The dev stack keeps IRSA: no association for its services.
+        const dev = await runStack("dev");
+        expect(dev.recorder.ofType("aws:eks/podIdentityAssociation:PodIdentityAssociation")).toEqual([]);
+    });
+
+    it("refuses a workload identity mode that is not one, and one set on another cloud", () => {
+        expect(problemsOf({ "aws:region": "us-east-1", "paas:cloud": "aws", "paas:cluster": { aws: { workloadIdentity: "kiam" } } })).toEqual(['paas:cluster.aws.workloadIdentity must be one of "irsa", "podIdentity"']);
+        const problems = new Problems();
+        checkAccess({ cloud: "gcp", awsWorkloadIdentity: "podIdentity" }, "args", problems);
+        checkAccess({ cloud: "aws", awsWorkloadIdentity: "pods" as never }, "other", problems);
+        expect(problems.list.map((p) => `${p.path} ${p.message}, got ${String(p.value)}`)).toEqual([
+            'args.awsWorkloadIdentity is only used with cloud "aws" (the cloud is "gcp"), got podIdentity',
+            'other.awsWorkloadIdentity must be one of "irsa", "podIdentity", got pods',
+        ]);
     });
 
     it("binds a Google service account to exactly apps/orders (gcp-prod)", async () => {

@@ -53,6 +53,8 @@ describe("component package schema", () => {
         expect(schema.types["paas:index:AwsWorkloadIdentity"].enum.map((e: any) => e.value)).toEqual(["irsa", "podIdentity"]);
         expect(schema.types["paas:index:GcpClusterArgs"].properties.nodeAutoProvisioning.type).toBe("boolean");
         expect(schema.types["paas:index:AzureClusterArgs"].properties.nodeAutoProvisioning.type).toBe("boolean");
+        expect(aws.workloadIdentity.$ref).toMatch(/#\/types\/paas:index:AwsWorkloadIdentity$/);
+        expect(schema.resources["paas:index:AccessControl"].inputProperties.awsWorkloadIdentity.$ref).toMatch(/#\/types\/paas:index:AwsWorkloadIdentity$/);
         const service = schema.resources["paas:index:Service"];
         expect(service.requiredInputs.sort()).toEqual(["image", "namespace"]);
         expect(service.inputProperties.autoscaling.$ref).toMatch(/AutoscalingArgs$/);

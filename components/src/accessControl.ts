@@ -1,7 +1,7 @@
 /**
  * `paas:index:AccessControl`: one access model compiled to Kubernetes RBAC, and workload
- * identities compiled to least-privilege cloud IAM (IRSA, GKE Workload Identity, Azure workload
- * identity), with the ServiceAccount annotations that bind them.
+ * identities compiled to least-privilege cloud IAM (IRSA or EKS Pod Identity, GKE Workload Identity,
+ * Azure workload identity), with the ServiceAccount annotations that bind them.
  */
 import type * as awsTypes from "@pulumi/aws";
 import type * as authorizationTypes from "@pulumi/azure-native/authorization";
@@ -14,7 +14,7 @@ import {
     ACCESS_DEFAULTS, AZURE_IDENTITY_POD_LABELS, type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type GcpGrantArgs,
     IDENTITY_ANNOTATION, type WorkloadIdentityArgs, checkAccess,
 } from "./planners/access";
-import { awsGrantPolicy, azureRoleDefinitionId, gsaAccountId, irsaTrustPolicy } from "./planners/iam";
+import { awsGrantPolicy, azureRoleDefinitionId, gsaAccountId, irsaTrustPolicy, podIdentityTrustPolicy } from "./planners/iam";
 import { MANAGED_BY } from "./planners/workload";
 import { Problems } from "./validation";
 
@@ -76,7 +76,7 @@ export class AccessControl extends pulumi.ComponentResource {
             const key = `${w.namespace}/${w.serviceAccount}`;
             const id = `${name}-${w.namespace}-${w.serviceAccount}`;
             const b: IdentityBinding = { annotations: pulumi.output<Record<string, string>>({}), podLabels: {} };
-            if (w.aws) b.annotations = this.irsa(id, args, w, w.aws);
+            if (w.aws) b.annotations = this.awsIdentity(id, args, w, w.aws);
             else if (w.gcp) b.annotations = this.gkeIdentity(id, args, w, w.gcp);
             else if (w.azure) {
                 b.annotations = this.azureIdentity(id, args, w, w.azure);
@@ -98,17 +98,29 @@ export class AccessControl extends pulumi.ComponentResource {
         return labels && Object.keys(labels).length ? labels : undefined;
     }
 
-    /** AWS IRSA: a role only this service account of this cluster can assume, with exactly the listed actions. */
-    private irsa(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AwsGrantArgs): pulumi.Output<Record<string, string>> {
-        if (!args.oidcProviderArn || !args.oidcIssuerUrl) throw new Error(`${id}: an IRSA role needs oidcProviderArn and oidcIssuerUrl (from KubernetesCluster)`);
+    /**
+     * AWS: a role with exactly the listed actions that only this service account of this cluster
+     * gets, by IRSA (the role trusts the cluster's OIDC tokens of that service account; the
+     * ServiceAccount is annotated) or by EKS Pod Identity (the role trusts the pod identity agent
+     * and one association names the cluster, namespace and service account; no annotation).
+     */
+    private awsIdentity(id: string, args: AccessControlArgs, w: WorkloadIdentityArgs, grant: AwsGrantArgs): pulumi.Output<Record<string, string>> {
+        const podIdentity = (args.awsWorkloadIdentity ?? ACCESS_DEFAULTS.awsWorkloadIdentity) === "podIdentity";
+        if (!podIdentity && (!args.oidcProviderArn || !args.oidcIssuerUrl)) throw new Error(`${id}: an IRSA role needs oidcProviderArn and oidcIssuerUrl (from KubernetesCluster)`);
         // Cloud SDKs load only when a grant of that cloud exists (each costs a noticeable start-up time).
         const aws = require("@pulumi/aws") as typeof awsTypes;
+        const tags = { "paas:cluster": args.clusterName, "paas:service-account": `${w.namespace}/${w.serviceAccount}` };
         const role = new aws.iam.Role(id, {
-            assumeRolePolicy: pulumi.all([args.oidcProviderArn, args.oidcIssuerUrl]).apply(([arn, url]) =>
-                JSON.stringify(irsaTrustPolicy(arn, url, w.namespace, w.serviceAccount))),
+            assumeRolePolicy: podIdentity
+                ? JSON.stringify(podIdentityTrustPolicy())
+                : pulumi.all([args.oidcProviderArn!, args.oidcIssuerUrl!]).apply(([arn, url]) => JSON.stringify(irsaTrustPolicy(arn, url, w.namespace, w.serviceAccount))),
             inlinePolicies: [{ name: "workload", policy: JSON.stringify(awsGrantPolicy(grant.actions, grant.resources)) }],
-            tags: { "paas:cluster": args.clusterName, "paas:service-account": `${w.namespace}/${w.serviceAccount}` },
+            tags,
         }, { parent: this });
+        if (podIdentity) {
+            new aws.eks.PodIdentityAssociation(id, { clusterName: args.clusterName, namespace: w.namespace, serviceAccount: w.serviceAccount, roleArn: role.arn, tags }, { parent: this });
+            return pulumi.output<Record<string, string>>({});
+        }
         return role.arn.apply((arn): Record<string, string> => ({ [IDENTITY_ANNOTATION.aws]: arn }));
     }
 

@@ -138,6 +138,7 @@ export class Platform extends pulumi.ComponentResource {
                 protectWorkloadIdentities: args.access.protectWorkloadIdentities,
                 workloadIdentities: (args.access.workloadIdentities ?? []).map(({ service, ...grant }) => ({ ...grant, namespace: appNamespace, serviceAccount: service })),
                 clusterName: c.resolvedPlan().clusterName,
+                awsWorkloadIdentity: c.resolvedPlan().aws?.workloadIdentity,
                 oidcProviderArn: c.oidcProviderArn as pulumi.Output<string>,
                 oidcIssuerUrl: c.oidcIssuerUrl as pulumi.Output<string>,
                 gcpProject: c.workloadIdentityPool.apply((p) => (p ?? "").replace(/\.svc\.id\.goog$/, "")),

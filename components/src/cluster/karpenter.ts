@@ -9,10 +9,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { POOL_LABEL } from "../planners/capacity";
 import type { ClusterPlan } from "../planners/cluster";
-import { EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
+import { EKS_NODE_POLICIES, irsaTrustPolicy, podIdentityTrustPolicy, serviceTrustPolicy } from "../planners/iam";
 import {
     AKS_NODE_CLASS, INTERRUPTION_EVENTS, KARPENTER, aksNodeClass, arnParts, ec2NodeClass, interruptionEventPattern, interruptionQueuePolicy, karpenterControllerPolicy,
-    karpenterNodePool, karpenterValues, podIdentityTrustPolicy,
+    karpenterNodePool, karpenterValues,
 } from "../planners/karpenter";
 
 /** What the cluster side needs from the AWS side. */

@@ -4,6 +4,7 @@ import { Problems } from "../validation";
 import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl, compileAcl, runAsExposure } from "./acl";
 import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
+import { AWS_WORKLOAD_IDENTITIES, type AwsWorkloadIdentity } from "./karpenter";
 import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "./workload";
 
 export interface AwsGrantArgs {
@@ -61,7 +62,9 @@ export interface AccessControlArgs {
     prefix?: string;
     /** Cluster name, used to name cloud identities. */
     clusterName: string;
-    /** AWS: ARN of the cluster's IAM OIDC provider (needed by AWS workload identities). @default - none */
+    /** AWS: how workload identities get credentials: IRSA (a role annotated on the ServiceAccount) or EKS Pod Identity (a pod identity association; no annotation). @default irsa */
+    awsWorkloadIdentity?: AwsWorkloadIdentity;
+    /** AWS: ARN of the cluster's IAM OIDC provider (needed by IRSA workload identities). @default - none */
     oidcProviderArn?: pulumi.Input<string>;
     /** AWS/Azure: issuer URL of the cluster's service-account tokens (needed by their workload identities). @default - none */
     oidcIssuerUrl?: pulumi.Input<string>;
@@ -73,7 +76,7 @@ export interface AccessControlArgs {
     azureLocation?: pulumi.Input<string>;
 }
 
-export const ACCESS_DEFAULTS = { prefix: "paas" } as const;
+export const ACCESS_DEFAULTS = { prefix: "paas", awsWorkloadIdentity: "irsa" as AwsWorkloadIdentity } as const;
 
 /** The ServiceAccount annotation each cloud's workload identity sets (its value is the cloud identity). */
 export const IDENTITY_ANNOTATION: Readonly<Record<Exclude<Cloud, "local">, string>> = {
@@ -86,8 +89,9 @@ export const IDENTITY_ANNOTATION: Readonly<Record<Exclude<Cloud, "local">, strin
 export const AZURE_IDENTITY_POD_LABELS: Readonly<Record<string, string>> = { "azure.workload.identity/use": "true" };
 
 /** What the workload identity of one ServiceAccount puts on it and its pods (keys known before any deployment). */
-export function identityBindingKeys(cloud: Cloud): { annotations: readonly string[]; podLabels: Readonly<Record<string, string>> } {
-    if (cloud === "local") return { annotations: [], podLabels: {} };
+export function identityBindingKeys(cloud: Cloud, awsWorkloadIdentity: AwsWorkloadIdentity = "irsa"): { annotations: readonly string[]; podLabels: Readonly<Record<string, string>> } {
+    // EKS Pod Identity binds by association: nothing on the ServiceAccount or its pods.
+    if (cloud === "local" || (cloud === "aws" && awsWorkloadIdentity === "podIdentity")) return { annotations: [], podLabels: {} };
     return { annotations: [IDENTITY_ANNOTATION[cloud]], podLabels: cloud === "azure" ? AZURE_IDENTITY_POD_LABELS : {} };
 }
 
@@ -147,6 +151,10 @@ function subjectProblem(s: AclSubject): { field: "kind" | "name" | "namespace"; 
 export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems, opts: { componentName?: string; serviceAccountKey?: string } = {}): void {
     const { componentName, serviceAccountKey = "serviceAccount" } = opts;
     checkAcl(args.rules ?? [], `${path}.rules`, problems);
+    if (args.awsWorkloadIdentity !== undefined && !AWS_WORKLOAD_IDENTITIES.includes(args.awsWorkloadIdentity))
+        problems.add(`${path}.awsWorkloadIdentity`, args.awsWorkloadIdentity, `must be one of ${AWS_WORKLOAD_IDENTITIES.map((m) => `"${m}"`).join(", ")}`);
+    else if (args.awsWorkloadIdentity !== undefined && args.cloud !== "aws")
+        problems.add(`${path}.awsWorkloadIdentity`, args.awsWorkloadIdentity, `is only used with cloud "aws" (the cloud is "${args.cloud}")`);
     const prefix = args.prefix ?? ACCESS_DEFAULTS.prefix;
     (args.rules ?? []).forEach((r, i) => {
         r.subjects.forEach((s, j) => {

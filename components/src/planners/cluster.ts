@@ -5,7 +5,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
 import { AWS_ROLE_ARN, AWS_SUBNET_ID, AZURE_RESOURCE_GROUP, checkTags, machineTypeProblem } from "./cloudFields";
-import { EKS_NODE_PROVISIONINGS, type EksNodeProvisioning, type KarpenterArgs, type KarpenterPlan, clusterLimits, limitProblem, planKarpenter, type PoolLimit } from "./karpenter";
+import { AWS_WORKLOAD_IDENTITIES, type AwsWorkloadIdentity, EKS_NODE_PROVISIONINGS, type EksNodeProvisioning, type KarpenterArgs, type KarpenterPlan, clusterLimits, limitProblem, planKarpenter, type PoolLimit } from "./karpenter";
+import { ACCESS_DEFAULTS } from "./access";
 import { coversInternet } from "./network";
 import { labelKeyProblem, labelValueProblem } from "./workload";
 
@@ -64,6 +65,8 @@ export interface AwsClusterArgs {
     nodeProvisioning?: EksNodeProvisioning;
     /** Karpenter settings; only with nodeProvisioning karpenter. @default - see KarpenterArgs */
     karpenter?: KarpenterArgs;
+    /** How the workload identities of services get their AWS credentials: IRSA or EKS Pod Identity. @default irsa */
+    workloadIdentity?: AwsWorkloadIdentity;
 }
 
 export interface GcpClusterArgs {
@@ -162,7 +165,7 @@ export const CLUSTER_DEFAULTS = {
     azureUserPool: { name: "apps", minNodes: 2, maxNodes: 10 },
     diskSizeGb: 100,
     apiAccess: { privateEndpoint: true },
-    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, nodeProvisioning: "managedGroups" as EksNodeProvisioning },
+    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, nodeProvisioning: "managedGroups" as EksNodeProvisioning, workloadIdentity: ACCESS_DEFAULTS.awsWorkloadIdentity },
     gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28", nodeAutoProvisioning: false },
     azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10, nodeAutoProvisioning: false },
     local: { renderDirectory: "rendered" },
@@ -230,6 +233,7 @@ export interface ClusterPlan {
         readonly subnetIds?: readonly string[];
         readonly adminRoleArns: readonly string[];
         readonly nodeProvisioning: EksNodeProvisioning;
+        readonly workloadIdentity: AwsWorkloadIdentity;
         /** Set when nodeProvisioning is karpenter. */
         readonly karpenter?: KarpenterPlan;
     };
@@ -392,6 +396,9 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                 problems.add(`${path}.aws.nodeProvisioning`, nodeProvisioning, `must be one of ${EKS_NODE_PROVISIONINGS.map((m) => `"${m}"`).join(", ")}`);
             if (a.karpenter !== undefined && nodeProvisioning !== "karpenter")
                 problems.add(`${path}.aws.karpenter`, a.karpenter, `is only used with ${path}.aws.nodeProvisioning "karpenter" (it is "${nodeProvisioning}")`);
+            const workloadIdentity = a.workloadIdentity ?? CLUSTER_DEFAULTS.aws.workloadIdentity;
+            if (!AWS_WORKLOAD_IDENTITIES.includes(workloadIdentity))
+                problems.add(`${path}.aws.workloadIdentity`, workloadIdentity, `must be one of ${AWS_WORKLOAD_IDENTITIES.map((m) => `"${m}"`).join(", ")}`);
             if (nodeProvisioning === "karpenter") checkKarpenterPools(pools, path, `${path}.aws.nodeProvisioning`, "karpenter", problems);
             return {
                 ...plan,
@@ -403,6 +410,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     subnetIds: a.subnetIds,
                     adminRoleArns: [...(a.adminRoleArns ?? [])],
                     nodeProvisioning,
+                    workloadIdentity,
                     karpenter: nodeProvisioning === "karpenter" ? planKarpenter(a.karpenter, `${path}.aws.karpenter`, problems) : undefined,
                 },
             };

@@ -47,6 +47,18 @@ export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, name
     };
 }
 
+/**
+ * EKS Pod Identity trust: the cluster's pod identity agent assumes the role (and tags the session
+ * with the cluster, namespace and service account); which service account gets it is decided by
+ * the role's PodIdentityAssociation, not by the trust policy.
+ */
+export function podIdentityTrustPolicy(): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+    };
+}
+
 /** AWS managed policies the cluster and node roles get: the minimum EKS documents. */
 export const EKS_CLUSTER_POLICIES = ["AmazonEKSClusterPolicy"] as const;
 /**

@@ -365,14 +365,6 @@ export function karpenterControllerPolicy(s: KarpenterScope): PolicyDocument {
     };
 }
 
-/** EKS Pod Identity trust: the pod identity agent assumes the role and tags the session. */
-export function podIdentityTrustPolicy(): PolicyDocument {
-    return {
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
-    };
-}
-
 /** The controller chart's values: two replicas on the system pool (never on nodes it manages), requests the capacity plan counts. */
 export function karpenterValues(clusterName: string, queueName: string, poolLabel: string, systemPool: string, irsaRoleArn: string | undefined) {
     return {

@@ -214,7 +214,7 @@ export function planPlatformServices(args: Pick<PlatformArgs, "cluster" | "servi
     const ports = new Map(services.map((s) => [s.name, s.port]));
     const routed = new Set((args.routes ?? []).flatMap((r) => r.backends.map((b) => b.service)));
     const identities = args.access?.workloadIdentities ?? [];
-    const keys = identityBindingKeys(args.cluster.cloud);
+    const keys = identityBindingKeys(args.cluster.cloud, args.cluster.aws?.workloadIdentity);
     return new Map(services.map((s) => {
         const identity = identities.findIndex((w) => w.service === s.name);
         return [s.name, {
@@ -357,7 +357,7 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
                 problems.add(`${at("access")}.rules[${i}].namespace`, r.namespace,
                     `must be a namespace the platform creates (${created.join(", ")}): a Role elsewhere fails at deployment unless that namespace already exists, which the platform cannot know; omit it for a cluster-wide rule`);
         });
-        const keys = identityBindingKeys(args.cluster.cloud);
+        const keys = identityBindingKeys(args.cluster.cloud, args.cluster.aws?.workloadIdentity);
         identities.forEach((w, j) => {
             const target = byName.get(w.service);
             const wPath = `${at("access")}.workloadIdentities[${j}]`;
