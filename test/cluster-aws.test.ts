@@ -176,7 +176,7 @@ describe("Karpenter (aws-prod stack: Pod Identity; dev stack: IRSA)", () => {
                 replicas: 2,
                 settings: { clusterName: "paas-aws-prod", interruptionQueue: "paas-aws-prod-karpenter" },
                 serviceAccount: { name: "karpenter" },
-                nodeSelector: { "kubernetes.io/os": "linux", "paas.dev/node-pool": "system" },
+                nodeSelector: { "paas.dev/node-pool": "system" },
                 controller: { resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } } },
             },
         });

@@ -1,6 +1,6 @@
 /** Node autoscaling settings: Karpenter on EKS and GKE node auto-provisioning, from config to plan. */
 import { describe, expect, it } from "vitest";
-import { type PoolShape, placeWorkloads, poolShapes } from "../components/src/planners/capacity";
+import { type PoolShape, clusterDemands, placeWorkloads, poolShapes } from "../components/src/planners/capacity";
 import { planCluster } from "../components/src/planners/cluster";
 import { KARPENTER_DEFAULTS, clusterLimits, ec2NodeClass, karpenterNodePool, planKarpenter, poolLimit } from "../components/src/planners/karpenter";
 import { ConfigError, Problems } from "../components/src/validation";
@@ -91,6 +91,17 @@ describe("Karpenter objects", () => {
 });
 
 describe("the capacity plan of Karpenter pools", () => {
+    it("counts Karpenter's controller on the system pool as its chart places it", () => {
+        const plan = planCluster({ cloud: "aws", nodePools: [system, apps], aws: { nodeProvisioning: "karpenter" } }, "c", new Problems(), "c");
+        expect(clusterDemands(plan)).toEqual([{
+            name: "karpenter", kind: "add-on", minReplicas: 2, maxReplicas: 2, cpu: 250, memory: 512 * 2 ** 20,
+            nodeSelector: { "paas.dev/node-pool": "system" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true,
+        }]);
+        expect(clusterDemands(planCluster({ cloud: "aws", nodePools: [system, apps] }, "c", new Problems(), "c"))).toEqual([]);
+        const placed = placeWorkloads((poolShapes(plan) as { pools: PoolShape[] }).pools, clusterDemands(plan), "min").placement.karpenter;
+        expect(placed).toEqual(["system-0", "system-1"]);
+    });
+
     const cluster = planCluster({ cloud: "aws", nodePools: [system, apps], aws: { nodeProvisioning: "karpenter" } }, "c", new Problems(), "c");
     const pools = (poolShapes(cluster) as { pools: PoolShape[] }).pools;
     const web = { name: "web", kind: "Deployment", minReplicas: 10, maxReplicas: 40, cpu: 1000, memory: 2 ** 30, nodeSelector: { "karpenter.sh/nodepool": "apps" }, tolerations: [], zoneSpread: "none" as const, onePerNode: false };

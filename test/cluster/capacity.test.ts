@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../app/config";
-import { type CapacityScenario, type PoolShape, type WorkloadDemand, placeWorkloads, poolShapes } from "../../components/src/planners/capacity";
+import { type CapacityScenario, type PoolShape, type WorkloadDemand, clusterDemands, placeWorkloads, poolShapes } from "../../components/src/planners/capacity";
 import { planCluster } from "../../components/src/planners/cluster";
 import { platformDemands } from "../../components/src/planners/platform";
 import { Problems } from "../../components/src/validation";
@@ -90,16 +90,19 @@ describe("the capacity plan, by the real scheduler", () => {
     it("dev stack at its maxima: the planner says every pod fits, and every pod schedules", async () => {
         const raw = Object.fromEntries(Object.entries(stackConfig("dev")).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
         const cfg = parseConfig(raw, "dev", null);
-        const shapes = poolShapes(planCluster(cfg.cluster, "c", new Problems(), "dev")) as { pools: PoolShape[] };
-        const demands = platformDemands({ cluster: cfg.cluster, services: cfg.services, etcd: cfg.etcd, addons: cfg.addons });
+        const clusterPlan = planCluster(cfg.cluster, "c", new Problems(), "dev");
+        const shapes = poolShapes(clusterPlan) as { pools: PoolShape[] };
+        // With Karpenter's controller on the system pool (dev runs Karpenter).
+        const demands = [...platformDemands({ cluster: cfg.cluster, services: cfg.services, etcd: cfg.etcd, addons: cfg.addons }), ...clusterDemands(clusterPlan)];
         const plan = placeWorkloads(shapes.pools, demands, "max");
         expect(plan.fits).toBe(true);
         cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 60, { nodes: nodesOf(shapes.pools) });
         const outcome = await scheduleAll(cluster, demands);
         expect(outcome).toEqual(expected(plan, demands));
         expect(Object.values(outcome).reduce((n, o) => n + o.pending, 0)).toBe(0);
-        // 83 pods on 14 nodes (4 system m6i.large, 10 spot m6i.xlarge).
-        expect(Object.values(outcome).reduce((n, o) => n + o.scheduled, 0)).toBe(83);
+        // 85 pods on 14 nodes (4 system m6i.large, 10 spot m6i.xlarge), 2 of them Karpenter's.
+        expect(Object.values(outcome).reduce((n, o) => n + o.scheduled, 0)).toBe(85);
+        expect(outcome.karpenter).toEqual({ scheduled: 2, pending: 0 });
     });
 
     it("AKS pools too small: exactly the pods the planner says do not fit stay Pending", async () => {

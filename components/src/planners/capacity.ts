@@ -13,7 +13,7 @@
 import { type AddonKey, hardenedValues } from "./addons";
 import { CRITICAL_ADDONS_ONLY_TAINT, type Cloud, type ClusterPlan, type NodePoolPlan } from "./cluster";
 import { type Allocatable, allocatable } from "./instanceTypes";
-import { KARPENTER_LABELS, karpenterCapacityType } from "./karpenter";
+import { KARPENTER, KARPENTER_LABELS, karpenterCapacityType } from "./karpenter";
 import { quantityValue } from "./workload";
 
 export const TaintEffect = { NoSchedule: "NoSchedule", PreferNoSchedule: "PreferNoSchedule", NoExecute: "NoExecute" } as const;
@@ -341,6 +341,21 @@ export function poolShapes(plan: ClusterPlan, reserve: NodeReserveArgs = {}): { 
 /** One pod's requests in planner units. */
 export function requests(cpu: string, memory: string): { cpu: number; memory: number } {
     return { cpu: Math.round(quantityValue(cpu) * 1000), memory: quantityValue(memory) };
+}
+
+/**
+ * The pods the cluster component itself runs on the pools: Karpenter's controller (EKS with
+ * Karpenter) on the system pool, as its chart places them: one per node, spread over the zones
+ * (DoNotSchedule), tolerating CriticalAddonsOnly.
+ */
+export function clusterDemands(plan: ClusterPlan): WorkloadDemand[] {
+    if (plan.aws?.nodeProvisioning !== "karpenter") return [];
+    const system = plan.nodePools.find((p) => p.system)!;
+    return [{
+        name: "karpenter", kind: "add-on", minReplicas: KARPENTER.replicas, maxReplicas: KARPENTER.replicas,
+        ...requests(KARPENTER.resources.requests.cpu, KARPENTER.resources.requests.memory),
+        nodeSelector: { [POOL_LABEL]: system.name }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true,
+    }];
 }
 
 /**

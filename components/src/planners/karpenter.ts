@@ -374,7 +374,8 @@ export function karpenterValues(clusterName: string, queueName: string, poolLabe
             name: KARPENTER.serviceAccount,
             ...(irsaRoleArn ? { annotations: { "eks.amazonaws.com/role-arn": irsaRoleArn } } : {}),
         },
-        nodeSelector: { "kubernetes.io/os": "linux", [poolLabel]: systemPool },
+        // Merged with the chart's own selector (kubernetes.io/os: linux).
+        nodeSelector: { [poolLabel]: systemPool },
         controller: { resources: KARPENTER.resources },
     };
 }

@@ -4,7 +4,7 @@ import { Problems } from "../validation";
 import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
 import type { AclRule, AclSubject } from "./acl";
 import type { AddonKey } from "./addons";
-import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
+import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, clusterDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
 import { CLUSTER_DEFAULTS, type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
 import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "./etcd";
 import { checkGatewayNames, hostnameProblem } from "./gateway";
@@ -437,7 +437,7 @@ export function platformDemands(args: PlatformArgs): WorkloadDemand[] {
 export function planPlatformCapacity(args: PlatformArgs, name = "paas"): CapacityPlan | { skipped: string } {
     const cluster = planCluster(args.cluster, "cluster", new Problems(), args.cluster.clusterName ?? name);
     const shapes = poolShapes(cluster, args.capacity?.nodeReserve);
-    return "skipped" in shapes ? shapes : planCapacity(shapes.pools, platformDemands(args));
+    return "skipped" in shapes ? shapes : planCapacity(shapes.pools, [...platformDemands(args), ...clusterDemands(cluster)]);
 }
 
 /** "checkout-a (12 of 30 pods: no node of pool(s) apps has …)" for each workload that does not fit. */
