@@ -37,6 +37,7 @@ export {
     AWS_WORKLOAD_IDENTITIES, AwsWorkloadIdentity, EKS_NODE_PROVISIONINGS, EksNodeProvisioning, KARPENTER, KARPENTER_DEFAULTS, clusterLimits, karpenterControllerPolicy,
     poolLimit, type KarpenterArgs, type KarpenterPlan, type PoolLimit,
 } from "./src/planners/karpenter";
+export { CLUSTER_AUTOSCALER, clusterAutoscalerPolicy, clusterAutoscalerTag } from "./src/planners/clusterAutoscaler";
 export { gcpAccountId, gkeNodeAccountId, gsaAccountId } from "./src/planners/iam";
 export {
     CAPACITY_OVERFLOWS, CapacityOverflow, GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformCapacity, planPlatformServices,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { EKS_LOG_TYPES } from "../components/src/cluster/aws";
-import { READ_ONLY_ACTION, irsaTrustPolicy, serviceTrustPolicy } from "../components/src/planners/iam";
+import { SUPPORTED_KUBERNETES_MINORS } from "../components/src/planners/cluster";
+import { CLUSTER_AUTOSCALER, clusterAutoscalerTag } from "../components/src/planners/clusterAutoscaler";
+import { READ_ONLY_ACTION, irsaTrustPolicy, podIdentityTrustPolicy, serviceTrustPolicy } from "../components/src/planners/iam";
 import { KARPENTER } from "../components/src/planners/karpenter";
 import { FAKE, fakeId } from "./harness/mocks";
 import { schemaErrors } from "./harness/schema";
@@ -132,7 +134,7 @@ describe("EKS overrides", () => {
         expect(spot.spec.limits).toEqual({ cpu: "40", memory: "160Gi" });
     });
 
-    it("keeps every pool a managed node group with nodeProvisioning managedGroups (the default)", async () => {
+    it("keeps every pool a managed node group with nodeProvisioning managedGroups (the default), scaled by the cluster autoscaler", async () => {
         const run = await runStack("dev", (c) => {
             const cluster = c["paas:cluster"] as any;
             return { ...c, "paas:cluster": { ...cluster, aws: undefined, nodePools: [cluster.nodePools[0], { ...cluster.nodePools[1], minNodes: 1 }] } };
@@ -141,6 +143,62 @@ describe("EKS overrides", () => {
         expect(spot.capacityType).toBe("SPOT");
         expect(spot.scalingConfig).toEqual({ minSize: 1, maxSize: 10, desiredSize: 1 });
         expect(run.recorder.resources.filter((r) => r.name.includes("karpenter"))).toEqual([]);
+
+        const release = run.recorder.get("kubernetes:helm.sh/v3:Release", "paas-cluster-cluster-autoscaler");
+        expect(release.inputs).toEqual({
+            name: "cluster-autoscaler", chart: "cluster-autoscaler", version: CLUSTER_AUTOSCALER.version, repositoryOpts: { repo: "https://kubernetes.github.io/autoscaler" },
+            namespace: "kube-system", createNamespace: false, atomic: true, cleanupOnFail: true, compat: "true",
+            values: {
+                cloudProvider: "aws",
+                awsRegion: FAKE.region,
+                autoDiscovery: { clusterName: "paas-dev" },
+                // The autoscaler release of the cluster's minor, 1.35.
+                image: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.0" },
+                replicaCount: 1,
+                priorityClassName: "system-cluster-critical",
+                rbac: { serviceAccount: { create: true, name: "cluster-autoscaler" } },
+                nodeSelector: { "paas.dev/node-pool": "system" },
+                resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { cpu: "500m", memory: "600Mi" } },
+                extraArgs: { "balance-similar-node-groups": true, expander: "least-waste" },
+            },
+        });
+        expect(release.provider).toContain("pulumi:providers:kubernetes::paas-cluster-k8s");
+        expect(CLUSTER_AUTOSCALER.version).toBe("9.54.0");
+
+        const tags = { environment: "dev", "paas:cluster": "paas-dev" };
+        expect(JSON.parse(run.recorder.get("aws:iam/role:Role", "paas-cluster-cluster-autoscaler").inputs.assumeRolePolicy)).toEqual(podIdentityTrustPolicy());
+        expect(run.recorder.get("aws:eks/podIdentityAssociation:PodIdentityAssociation", "paas-cluster-cluster-autoscaler").inputs).toEqual({
+            clusterName: "paas-dev", namespace: "kube-system", serviceAccount: "cluster-autoscaler", roleArn: `arn:aws:iam::${FAKE.accountId}:role/paas-cluster-cluster-autoscaler`, tags,
+        });
+        const doc = JSON.parse(run.recorder.get("aws:iam/rolePolicy:RolePolicy", "paas-cluster-cluster-autoscaler").inputs.policy);
+        expect(doc).toEqual({
+            Version: "2012-10-17",
+            Statement: [
+                {
+                    Sid: "ScaleOwnNodeGroups", Effect: "Allow", Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+                    Resource: `arn:aws:autoscaling:${FAKE.region}:${FAKE.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+                    Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/paas-dev": "owned" } },
+                },
+                {
+                    Sid: "DiscoverGroupsAndInstanceTypes", Effect: "Allow",
+                    Action: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingInstances", "autoscaling:DescribeLaunchConfigurations",
+                        "autoscaling:DescribeScalingActivities", "autoscaling:DescribeTags", "ec2:DescribeImages", "ec2:DescribeInstanceTypes",
+                        "ec2:DescribeLaunchTemplateVersions", "ec2:GetInstanceTypesFromInstanceRequirements"],
+                    Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": FAKE.region } },
+                },
+                { Sid: "ReadOwnNodeGroups", Effect: "Allow", Action: "eks:DescribeNodegroup", Resource: `arn:aws:eks:${FAKE.region}:${FAKE.accountId}:nodegroup/paas-dev/*/*` },
+            ],
+        });
+        const actions = doc.Statement.flatMap((st: { Action: string | string[] }) => [st.Action].flat());
+        expect(actions.filter((a: string) => a.includes("*"))).toEqual([]);
+        for (const st of doc.Statement.filter((x: { Resource: unknown }) => [x.Resource].flat().includes("*")))
+            expect([st.Action].flat().every((a: string) => READ_ONLY_ACTION.test(a))).toBe(true);
+    });
+
+    it("pins an autoscaler release for every supported Kubernetes minor", () => {
+        for (let minor = SUPPORTED_KUBERNETES_MINORS.min; minor <= SUPPORTED_KUBERNETES_MINORS.max; minor++)
+            expect(clusterAutoscalerTag(`1.${minor}`)).toMatch(new RegExp(`^v1\\.${minor}\\.\\d+$`));
+        expect(() => clusterAutoscalerTag("1.36")).toThrow("no cluster autoscaler release is pinned for Kubernetes 1.36 (supported: 1.33 to 1.35)");
     });
 
     it("uses given subnets instead of creating a VPC", async () => {
@@ -174,6 +232,7 @@ describe("Karpenter (aws-prod stack: Pod Identity; dev stack: IRSA)", () => {
             createNamespace: false, skipCrds: true, atomic: true, cleanupOnFail: true, compat: "true",
             values: {
                 replicas: 2,
+                priorityClassName: "system-cluster-critical",
                 settings: { clusterName: "paas-aws-prod", interruptionQueue: "paas-aws-prod-karpenter" },
                 serviceAccount: { name: "karpenter" },
                 nodeSelector: { "paas.dev/node-pool": "system" },

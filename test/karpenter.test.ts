@@ -95,9 +95,14 @@ describe("the capacity plan of Karpenter pools", () => {
         const plan = planCluster({ cloud: "aws", nodePools: [system, apps], aws: { nodeProvisioning: "karpenter" } }, "c", new Problems(), "c");
         expect(clusterDemands(plan)).toEqual([{
             name: "karpenter", kind: "add-on", minReplicas: 2, maxReplicas: 2, cpu: 250, memory: 512 * 2 ** 20,
-            nodeSelector: { "paas.dev/node-pool": "system" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true,
+            nodeSelector: { "paas.dev/node-pool": "system" }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true, critical: true,
         }]);
-        expect(clusterDemands(planCluster({ cloud: "aws", nodePools: [system, apps] }, "c", new Problems(), "c"))).toEqual([]);
+        // Managed node groups: the cluster autoscaler instead; other clouds: nothing of the cluster component's own.
+        expect(clusterDemands(planCluster({ cloud: "aws", nodePools: [system, { ...apps, minNodes: 1 }] }, "c", new Problems(), "c"))).toEqual([{
+            name: "cluster-autoscaler", kind: "add-on", minReplicas: 1, maxReplicas: 1, cpu: 100, memory: 300 * 2 ** 20,
+            nodeSelector: { "paas.dev/node-pool": "system" }, tolerations: [], zoneSpread: "none", onePerNode: false, critical: true,
+        }]);
+        expect(clusterDemands(planCluster({ cloud: "gcp", nodePools: [{ name: "system", minNodes: 1, maxNodes: 3 }] }, "c", new Problems(), "c"))).toEqual([]);
         const placed = placeWorkloads((poolShapes(plan) as { pools: PoolShape[] }).pools, clusterDemands(plan), "min").placement.karpenter;
         expect(placed).toEqual(["system-0", "system-1"]);
     });
@@ -105,6 +110,15 @@ describe("the capacity plan of Karpenter pools", () => {
     const cluster = planCluster({ cloud: "aws", nodePools: [system, apps], aws: { nodeProvisioning: "karpenter" } }, "c", new Problems(), "c");
     const pools = (poolShapes(cluster) as { pools: PoolShape[] }).pools;
     const web = { name: "web", kind: "Deployment", minReplicas: 10, maxReplicas: 40, cpu: 1000, memory: 2 ** 30, nodeSelector: { "karpenter.sh/nodepool": "apps" }, tolerations: [], zoneSpread: "none" as const, onePerNode: false };
+
+    it("places a critical pod before bigger ordinary ones, as preemption would", () => {
+        const shapes = (poolShapes(planCluster({ cloud: "aws", nodePools: [{ name: "system", minNodes: 1, maxNodes: 1 }] }, "c", new Problems(), "c")) as { pools: PoolShape[] }).pools;
+        // m6i.large leaves 1805m to pods: one 1500m pod, then no room for the 400m controller unless it goes first.
+        const big = { ...web, name: "big", nodeSelector: {}, minReplicas: 1, maxReplicas: 1, cpu: 1500 };
+        const controller = { ...web, name: "controller", kind: "add-on", nodeSelector: { "paas.dev/node-pool": "system" }, minReplicas: 1, maxReplicas: 1, cpu: 400 };
+        expect(placeWorkloads(shapes, [big, controller], "max").unplaced.map((u) => u.workload)).toEqual(["controller"]);
+        expect(placeWorkloads(shapes, [big, { ...controller, critical: true }], "max").unplaced.map((u) => u.workload)).toEqual(["big"]);
+    });
 
     it("labels Karpenter's nodes as Karpenter does, and marks the pool elastic", () => {
         expect(pools[1]).toMatchObject({

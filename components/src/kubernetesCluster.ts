@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { createEksCluster } from "./cluster/aws";
 import { createAksCluster } from "./cluster/azure";
+import { createClusterAutoscalerRelease } from "./cluster/clusterAutoscaler";
 import { createGkeCluster } from "./cluster/gcp";
 import { createAksNodePools, createKarpenterObjects } from "./cluster/karpenter";
 import { localCluster } from "./cluster/local";
@@ -68,6 +69,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         { parent: this, dependsOn: cloud.readyResources });
 
         if (cloud.karpenter) createKarpenterObjects(name, plan, cloud.karpenter, this.provider, this);
+        if (cloud.clusterAutoscaler) createClusterAutoscalerRelease(name, plan, cloud.clusterAutoscaler, this.provider, this);
         if (cloud.aksNodeSubnetId) createAksNodePools(name, plan, cloud.aksNodeSubnetId, this.provider, this);
 
         this.clusterName = cloud.clusterName;

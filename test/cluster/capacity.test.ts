@@ -42,6 +42,7 @@ function deploymentOf(w: WorkloadDemand): object {
                 metadata: { labels },
                 spec: {
                     nodeSelector: { ...w.nodeSelector },
+                    priorityClassName: w.critical ? "system-cluster-critical" : undefined,
                     tolerations: w.tolerations.map((t) => ({ ...t })),
                     topologySpreadConstraints: spread,
                     affinity: w.onePerNode ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } }] } } : undefined,
@@ -103,6 +104,25 @@ describe("the capacity plan, by the real scheduler", () => {
         // 85 pods on 14 nodes (4 system m6i.large, 10 spot m6i.xlarge), 2 of them Karpenter's.
         expect(Object.values(outcome).reduce((n, o) => n + o.scheduled, 0)).toBe(85);
         expect(outcome.karpenter).toEqual({ scheduled: 2, pending: 0 });
+    });
+
+    it("dev stack on managed node groups: the cluster autoscaler's pod lands on the system pool, where the planner puts it first", async () => {
+        const stack = stackConfig("dev");
+        const c = stack["paas:cluster"] as any;
+        const managed = { ...stack, "paas:cluster": { ...c, aws: undefined, nodePools: [c.nodePools[0], { ...c.nodePools[1], minNodes: 1 }] } };
+        const raw = Object.fromEntries(Object.entries(managed).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+        const cfg = parseConfig(raw, "dev", null);
+        const clusterPlan = planCluster(cfg.cluster, "c", new Problems(), "dev");
+        const shapes = poolShapes(clusterPlan) as { pools: PoolShape[] };
+        const demands = [...platformDemands({ cluster: cfg.cluster, services: cfg.services, etcd: cfg.etcd, addons: cfg.addons }), ...clusterDemands(clusterPlan)];
+        expect(demands.filter((d) => d.critical).map((d) => d.name)).toEqual(["cluster-autoscaler"]);
+        const plan = placeWorkloads(shapes.pools, demands, "max");
+        expect(plan.fits).toBe(true);
+        expect(plan.placement["cluster-autoscaler"]).toEqual(["system-0"]);
+        cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 80, { nodes: nodesOf(shapes.pools) });
+        const outcome = await scheduleAll(cluster, demands);
+        expect(outcome).toEqual(expected(plan, demands));
+        expect(outcome["cluster-autoscaler"]).toEqual({ scheduled: 1, pending: 0 });
     });
 
     it("AKS pools too small: exactly the pods the planner says do not fit stay Pending", async () => {

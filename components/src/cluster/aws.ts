@@ -5,6 +5,7 @@ import type { ClusterPlan } from "../planners/cluster";
 import { EKS_CLUSTER_POLICIES, EKS_NODE_POLICIES, irsaTrustPolicy, serviceTrustPolicy } from "../planners/iam";
 import { POOL_LABEL } from "../planners/capacity";
 import { execKubeconfig } from "../planners/kubeconfig";
+import { createClusterAutoscalerAws } from "./clusterAutoscaler";
 import { createKarpenterAws } from "./karpenter";
 import type { CloudCluster } from "./types";
 
@@ -198,6 +199,7 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
     const karpenter = a.karpenter
         ? createKarpenterAws(name, plan, { cluster, oidcProviderArn: oidc.arn, issuerUrl, subnetIds: privateSubnetIds, zones: vpcZones, tags }, opts)
         : undefined;
+    const clusterAutoscaler = a.nodeProvisioning === "managedGroups" ? createClusterAutoscalerAws(name, plan, cluster, tags, opts) : undefined;
 
     return {
         clusterName: cluster.name,
@@ -206,5 +208,6 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
         oidcProviderArn: oidc.arn,
         readyResources: groups,
         karpenter,
+        clusterAutoscaler,
     };
 }

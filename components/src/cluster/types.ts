@@ -1,4 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
+import type { ClusterAutoscalerWiring } from "./clusterAutoscaler";
 import type { KarpenterWiring } from "./karpenter";
 
 /** What each cloud's builder hands back to the KubernetesCluster component. */
@@ -17,6 +18,8 @@ export interface CloudCluster {
     readonly readyResources: pulumi.Resource[];
     /** AWS with Karpenter: what its charts and NodePools are wired to. */
     readonly karpenter?: KarpenterWiring;
+    /** AWS with managed node groups: what the cluster autoscaler's chart is wired to. */
+    readonly clusterAutoscaler?: ClusterAutoscalerWiring;
     /** Azure with node auto-provisioning: the subnet its nodes join. */
     readonly aksNodeSubnetId?: pulumi.Output<string>;
 }

@@ -13,6 +13,7 @@
 import { type AddonKey, hardenedValues } from "./addons";
 import { CRITICAL_ADDONS_ONLY_TAINT, type Cloud, type ClusterPlan, type NodePoolPlan } from "./cluster";
 import { type Allocatable, allocatable } from "./instanceTypes";
+import { CLUSTER_AUTOSCALER } from "./clusterAutoscaler";
 import { KARPENTER, KARPENTER_LABELS, karpenterCapacityType } from "./karpenter";
 import { quantityValue } from "./workload";
 
@@ -72,6 +73,11 @@ export interface WorkloadDemand {
     readonly zoneSpread: ZoneSpread;
     /** Required pod anti-affinity on the hostname: at most one pod of the workload per node. */
     readonly onePerNode: boolean;
+    /**
+     * Runs as system-cluster-critical: the scheduler preempts ordinary pods to make room for it,
+     * so it is placed before every other workload. @default false
+     */
+    readonly critical?: boolean;
 }
 
 export interface Resources {
@@ -143,10 +149,10 @@ export function formatTaint(t: Taint): string {
     return `${t.key}${t.value === undefined ? "" : `=${t.value}`}:${t.effect}`;
 }
 
-/** Sorting key: the larger of CPU (in cores) and memory (in 4 GiB, a core's usual share), then kind and name. */
+/** Sorting key: critical pods first, then the larger of CPU (in cores) and memory (in 4 GiB, a core's usual share), then kind and name. */
 function bySize(a: WorkloadDemand, b: WorkloadDemand): number {
     const size = (w: WorkloadDemand) => Math.max(w.cpu / 1000, w.memory / 2 ** 32);
-    return size(b) - size(a) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
+    return Number(b.critical ?? false) - Number(a.critical ?? false) || size(b) - size(a) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name);
 }
 
 /** Places the pods of `workloads` at their `at` replicas on `pools` at their `at` node counts. */
@@ -344,17 +350,25 @@ export function requests(cpu: string, memory: string): { cpu: number; memory: nu
 }
 
 /**
- * The pods the cluster component itself runs on the pools: Karpenter's controller (EKS with
- * Karpenter) on the system pool, as its chart places them: one per node, spread over the zones
- * (DoNotSchedule), tolerating CriticalAddonsOnly.
+ * The pods the cluster component itself runs on the system pool, both system-cluster-critical: on
+ * EKS, the cluster autoscaler (managed node groups; its chart sets no spread) or Karpenter's
+ * controller, as its chart places them: one per node, spread over the zones (DoNotSchedule),
+ * tolerating CriticalAddonsOnly.
  */
 export function clusterDemands(plan: ClusterPlan): WorkloadDemand[] {
-    if (plan.aws?.nodeProvisioning !== "karpenter") return [];
+    if (plan.aws === undefined) return [];
     const system = plan.nodePools.find((p) => p.system)!;
+    if (plan.aws.nodeProvisioning === "managedGroups") {
+        const c = CLUSTER_AUTOSCALER;
+        return [{
+            name: "cluster-autoscaler", kind: "add-on", minReplicas: c.replicas, maxReplicas: c.replicas, ...requests(c.resources.requests.cpu, c.resources.requests.memory),
+            nodeSelector: { [POOL_LABEL]: system.name }, tolerations: [], zoneSpread: "none", onePerNode: false, critical: true,
+        }];
+    }
     return [{
         name: "karpenter", kind: "add-on", minReplicas: KARPENTER.replicas, maxReplicas: KARPENTER.replicas,
         ...requests(KARPENTER.resources.requests.cpu, KARPENTER.resources.requests.memory),
-        nodeSelector: { [POOL_LABEL]: system.name }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true,
+        nodeSelector: { [POOL_LABEL]: system.name }, tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }], zoneSpread: "hard", onePerNode: true, critical: true,
     }];
 }
 

@@ -58,9 +58,10 @@ export interface AwsClusterArgs {
     /** IAM role ARNs granted cluster-admin through EKS access entries. @default [] */
     adminRoleArns?: string[];
     /**
-     * Who provisions the nodes of the pools after the first: managed node groups of fixed bounds,
-     * or Karpenter (one NodePool per pool, limited to maxNodes of its machine type; minNodes must be 0).
-     * The first pool is always a managed node group and runs the system add-ons. @default managedGroups
+     * Who provisions the nodes of the pools after the first: managed node groups that the cluster
+     * autoscaler scales between minNodes and maxNodes, or Karpenter (one NodePool per pool, limited
+     * to maxNodes of its machine type; minNodes must be 0). The first pool is always a managed node
+     * group and runs the system add-ons (and the autoscaler). @default managedGroups
      */
     nodeProvisioning?: EksNodeProvisioning;
     /** Karpenter settings; only with nodeProvisioning karpenter. @default - see KarpenterArgs */

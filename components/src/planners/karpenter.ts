@@ -8,7 +8,10 @@ import type { Problems } from "../validation";
 import type { PolicyDocument } from "./iam";
 import { INSTANCE_TYPES } from "./instanceTypes";
 
-/** Who provisions the EKS nodes of the pools after the first (the first is always a managed node group for the system add-ons). */
+/**
+ * Who provisions the EKS nodes of the pools after the first (the first is always a managed node
+ * group for the system add-ons): managed node groups scaled by the cluster autoscaler, or Karpenter.
+ */
 export const EksNodeProvisioning = { ManagedGroups: "managedGroups", Karpenter: "karpenter" } as const;
 export type EksNodeProvisioning = (typeof EksNodeProvisioning)[keyof typeof EksNodeProvisioning];
 export const EKS_NODE_PROVISIONINGS: readonly EksNodeProvisioning[] = Object.values(EksNodeProvisioning);
@@ -369,6 +372,8 @@ export function karpenterControllerPolicy(s: KarpenterScope): PolicyDocument {
 export function karpenterValues(clusterName: string, queueName: string, poolLabel: string, systemPool: string, irsaRoleArn: string | undefined) {
     return {
         replicas: KARPENTER.replicas,
+        // The chart's default too: it preempts ordinary pods when the system pool is full (the capacity plan places it first).
+        priorityClassName: "system-cluster-critical",
         settings: { clusterName, interruptionQueue: queueName },
         serviceAccount: {
             name: KARPENTER.serviceAccount,
