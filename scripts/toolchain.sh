@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
 # the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
-# etcd + etcdctl, actionlint, the peer scanners kube-score and checkov (a
-# Python virtual environment), a Kubernetes control plane (kube-apiserver,
+# etcd + etcdctl, actionlint, prometheus + promtool, the peer scanners
+# kube-score and checkov (a Python virtual environment), a Kubernetes control plane (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
 # Gateway API and cert-manager CRDs and KWOK's stages out of their modules into
 # <repo>/.tools/share. Every version comes from <repo>/toolchain.versions and
@@ -12,7 +12,8 @@
 #   scripts/toolchain.sh               build whatever is missing or outdated
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
 #                                      kubernetes, etcd, actionlint,
-#                                      kube-score, checkov, kube, kwok, crds
+#                                      prometheus, kube-score, checkov,
+#                                      kube, kwok, crds
 #   scripts/toolchain.sh --print-env   print `export ...` lines; use as
 #                                      eval "$(scripts/toolchain.sh --print-env)"
 #   scripts/toolchain.sh --help
@@ -45,7 +46,7 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint kube-score checkov kube kwok crds)
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-score checkov kube kwok crds)
 SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -369,6 +370,40 @@ build_actionlint() {
     github.com/rhysd/actionlint/cmd/actionlint
 }
 
+# prometheus and promtool of one release, for the alerting-rule tests. The
+# module's version (v0.3xx.y) is not the release's (3.xx.y): the binaries report
+# the release (the module's VERSION file wins when it has one). remove_all_sd
+# leaves out every service-discovery plugin but file and HTTP discovery.
+build_prometheus() {
+  local key="prometheus $PROMETHEUS_VERSION remove_all_sd"
+  if stamp_ok prometheus "$key" "$BIN_DIR/prometheus" "$BIN_DIR/promtool"; then
+    log "prometheus and promtool $PROMETHEUS_VERSION are up to date"
+    return 0
+  fi
+  local t0 dir=$BUILD_DIR/prometheus mod=github.com/prometheus/prometheus release ldflags c
+  t0=$(date +%s)
+  log "building prometheus and promtool $PROMETHEUS_VERSION (first build takes a few minutes)…"
+  require_go
+  # v0.316.0 is release 3.16.0: the module's minor is the release's major and minor.
+  [[ $PROMETHEUS_VERSION =~ ^v0\.([0-9]+)([0-9]{2})\.([0-9]+)$ ]] ||
+    die "PROMETHEUS_VERSION must look like v0.316.0 (the Go module's version), got '$PROMETHEUS_VERSION'"
+  release="${BASH_REMATCH[1]}.$((10#${BASH_REMATCH[2]})).${BASH_REMATCH[3]}"
+  local from_module
+  from_module=$(cat "$(module_dir "$mod" "$PROMETHEUS_VERSION")/VERSION" 2>/dev/null) || from_module=""
+  [[ -z $from_module || $from_module == "$release" ]] || release=$from_module
+  ldflags="-s -w -X github.com/prometheus/common/version.Version=$release -X github.com/prometheus/common/version.Branch=release"
+  new_wrapper "$dir" paas.invalid/toolchain/prometheus
+  (
+    cd "$dir"
+    go mod edit -require="$mod@$PROMETHEUS_VERSION"
+    for c in prometheus promtool; do
+      go_build "$BIN_DIR/$c" "$ldflags" remove_all_sd "$mod/cmd/$c"
+    done
+  )
+  write_stamp prometheus "$key"
+  log "built prometheus and promtool $release ($PROMETHEUS_VERSION) in $(elapsed "$t0")"
+}
+
 build_kube_score() {
   go_install_tool kube-score "$KUBE_SCORE_VERSION" main.version github.com/zegl/kube-score/cmd/kube-score
 }
@@ -576,6 +611,7 @@ main() {
       kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
       etcd | etcdctl | etcdutl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
+      prometheus | promtool) tools+=(prometheus) ;;
       kube-score) tools+=(kube-score) ;;
       checkov) tools+=(checkov) ;;
       kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
@@ -621,6 +657,7 @@ main() {
       kubernetes) build_kubernetes ;;
       etcd) build_etcd ;;
       actionlint) build_actionlint ;;
+      prometheus) build_prometheus ;;
       kube-score) build_kube_score ;;
       checkov) install_checkov ;;
       kube) build_kube ;;
