@@ -70,6 +70,10 @@ const FIX = {
     }, "eks"),
     launchTemplate: subject("aws:ec2/launchTemplate:LaunchTemplate", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } }, "lt"),
     nodeGroup: subject("aws:eks/nodeGroup:NodeGroup", { launchTemplate: { id: "lt-1", version: "1" } }, "ng"),
+    ec2NodeClass: subject("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", {
+        apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "apps" },
+        spec: { amiSelectorTerms: [{ alias: "al2023@latest" }], metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } },
+    }, "apps"),
     iamPolicy: subject("aws:iam/policy:Policy", {
         policy: JSON.stringify({ Version: "2012-10-17", Statement: [
             { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::bucket/*" },
@@ -227,6 +231,8 @@ const cases: [PaasResourcePolicy, Fix, (p: any) => void, string[], string?][] = 
     [aws.eksImdsv2, "launchTemplate", (p) => { p.metadataOptions.httpTokens = "optional"; }, ['LaunchTemplate "lt": metadataOptions.httpTokens is optional; set it to "required"']],
     [aws.eksImdsv2, "launchTemplate", (p) => { p.metadataOptions.httpPutResponseHopLimit = 2; }, ['LaunchTemplate "lt": metadataOptions.httpPutResponseHopLimit is 2; set it to 1']],
     [aws.eksImdsv2, "nodeGroup", (p) => { delete p.launchTemplate; }, ['NodeGroup "ng": launchTemplate is unset, so IMDSv1 stays available; use a launch template with metadataOptions.httpTokens: required']],
+    [aws.eksImdsv2, "ec2NodeClass", (p) => { p.spec.metadataOptions.httpTokens = "optional"; }, ['EC2NodeClass "apps": spec.metadataOptions.httpTokens is optional; set it to "required"']],
+    [aws.eksImdsv2, "ec2NodeClass", (p) => { p.spec.metadataOptions = { httpPutResponseHopLimit: 2 }; }, ['EC2NodeClass "apps": spec.metadataOptions.httpPutResponseHopLimit is 2; set it to 1']],
     [aws.iamNoWildcardActions, "iamPolicy", (p) => { p.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b" }] }); }, ['Policy "pol": policy Statement[0].Action has s3:*; list the actions needed']],
     [aws.iamNoWildcardActions, "iamPolicy", (p) => { p.policy = JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: "*" }] }); }, ['Policy "pol": policy Statement[0].Resource is "*" for write actions (s3:PutObject); scope it to ARNs']],
     [aws.iamTrustNoWildcardPrincipal, "iamRole", (p) => { p.assumeRolePolicy = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] }); }, ['Role "role": assumeRolePolicy Statement[0].Principal is "*"; name the account, service or OIDC provider']],

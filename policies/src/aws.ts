@@ -46,14 +46,24 @@ export const eksAuditLogs = resourcePolicy({
     },
 });
 
+const EC2_NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+
 export const eksImdsv2 = resourcePolicy({
     name: "aws-eks-imdsv2",
-    description: "EKS nodes must require IMDSv2 (session tokens) with a hop limit of 1, so pods cannot steal node credentials.",
+    description: "EKS nodes (managed node groups and Karpenter's EC2NodeClasses) must require IMDSv2 (session tokens) with a hop limit of 1, so pods cannot steal node credentials.",
     enforcementLevel: "mandatory",
-    types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:eks/nodeGroup:NodeGroup"],
+    types: ["aws:ec2/launchTemplate:LaunchTemplate", "aws:eks/nodeGroup:NodeGroup", EC2_NODE_CLASS],
     check: (r, _c, report) => {
         if (r.type === "aws:eks/nodeGroup:NodeGroup") {
             if (!r.props.launchTemplate) report(`${cloudName(r)}: launchTemplate is unset, so IMDSv1 stays available; use a launch template with metadataOptions.httpTokens: required`);
+            return;
+        }
+        if (r.type === EC2_NODE_CLASS) {
+            // Karpenter v1 defaults an omitted field to required tokens and a hop limit of 1.
+            const m = r.props.spec?.metadataOptions ?? {};
+            const at = `${cloudName(r)}: spec.metadataOptions`;
+            if ((m.httpTokens ?? "required") !== "required") report(`${at}.httpTokens is ${m.httpTokens}; set it to "required"`);
+            else if ((m.httpPutResponseHopLimit ?? 1) > 1) report(`${at}.httpPutResponseHopLimit is ${m.httpPutResponseHopLimit}; set it to 1`);
             return;
         }
         const m = r.props.metadataOptions ?? {};
