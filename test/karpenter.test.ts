@@ -29,6 +29,13 @@ describe("Karpenter settings in paas:cluster.aws", () => {
             `${C}.aws.karpenter.disruptionBudgetPercent must be an integer from 0 to 100`,
         ]);
         expect(problemsOf(aws({ nodeProvisioning: "autopilot" }))).toEqual([`${C}.aws.nodeProvisioning must be one of "managedGroups", "karpenter"`]);
+        const reserved = aws({ nodeProvisioning: "karpenter" }, [system, { ...apps, labels: { "karpenter.sh/capacity-type": "spot", "team": "a", "x.karpenter.k8s.aws/zone": "b" } }]);
+        expect(problemsOf({ ...reserved, "paas:cluster": { ...(reserved["paas:cluster"] as object), tags: { "kubernetes.io/cluster/paas-test": "owned", "eks:eks-cluster-name": "x", owner: "a" } } })).toEqual([
+            `${C}.nodePools[1].labels["karpenter.sh/capacity-type"] must not be in Karpenter's own label domains (karpenter.sh, karpenter.k8s.aws, karpenter.azure.com) when Karpenter provisions the pool: Karpenter sets those itself`,
+            `${C}.nodePools[1].labels["x.karpenter.k8s.aws/zone"] must not be in Karpenter's own label domains (karpenter.sh, karpenter.k8s.aws, karpenter.azure.com) when Karpenter provisions the pool: Karpenter sets those itself`,
+            `${C}.tags["kubernetes.io/cluster/paas-test"] is a tag Karpenter sets on the instances it launches, so its EC2NodeClass refuses it; remove it`,
+            `${C}.tags["eks:eks-cluster-name"] is a tag Karpenter sets on the instances it launches, so its EC2NodeClass refuses it; remove it`,
+        ]);
         expect(problemsOf(aws({ nodeProvisioning: "karpenter" }, [system]))).toEqual([
             `${C}.aws.nodeProvisioning needs a node pool after the first: the first pool stays a node group of the cloud for the system add-ons and Karpenter provisions the others`]);
         expect(problemsOf(aws({ karpenter: { consolidateAfter: "1m" } }))).toEqual([`${C}.aws.karpenter is only used with ${C}.aws.nodeProvisioning "karpenter" (it is "managedGroups")`]);

@@ -400,7 +400,12 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             const workloadIdentity = a.workloadIdentity ?? CLUSTER_DEFAULTS.aws.workloadIdentity;
             if (!AWS_WORKLOAD_IDENTITIES.includes(workloadIdentity))
                 problems.add(`${path}.aws.workloadIdentity`, workloadIdentity, `must be one of ${AWS_WORKLOAD_IDENTITIES.map((m) => `"${m}"`).join(", ")}`);
-            if (nodeProvisioning === "karpenter") checkKarpenterPools(pools, path, `${path}.aws.nodeProvisioning`, "karpenter", problems);
+            if (nodeProvisioning === "karpenter") {
+                checkKarpenterPools(pools, path, `${path}.aws.nodeProvisioning`, "karpenter", problems);
+                for (const tag of Object.keys(args.tags ?? {}))
+                    if (KARPENTER_RESERVED_TAG.test(tag))
+                        problems.add(`${path}.tags["${tag}"]`, tag, "is a tag Karpenter sets on the instances it launches, so its EC2NodeClass refuses it; remove it");
+            }
             return {
                 ...plan,
                 aws: {
@@ -514,8 +519,16 @@ function checkKarpenterPools(pools: readonly NodePoolArgs[], path: string, key: 
             problems.add(`${at}.minNodes`, p.minNodes, `must be 0 when Karpenter provisions the pool (${setting}): Karpenter keeps no minimum, nodes follow the pending pods`);
         const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType[key.includes(".aws.") ? "aws" : "azure"], `Karpenter provisions the pool`);
         if (problem) problems.add(`${at}.machineType`, p.machineType, problem);
+        for (const label of Object.keys(p.labels ?? {}))
+            if (KARPENTER_LABEL_DOMAIN.test(label))
+                problems.add(`${at}.labels["${label}"]`, label, "must not be in Karpenter's own label domains (karpenter.sh, karpenter.k8s.aws, karpenter.azure.com) when Karpenter provisions the pool: Karpenter sets those itself");
     });
 }
+
+/** Label keys Karpenter's NodePool refuses in a template (its own domains). */
+const KARPENTER_LABEL_DOMAIN = /^([^/]*\.)?karpenter\.(sh|k8s\.aws|azure\.com)\//;
+/** Tag keys Karpenter's EC2NodeClass refuses: it sets them on what it launches. */
+export const KARPENTER_RESERVED_TAG = /^(eks:eks-cluster-name|kubernetes\.io\/cluster.*|karpenter\.sh\/nodepool|karpenter\.sh\/nodeclaim|karpenter\.k8s\.aws\/ec2nodeclass)$/;
 
 /** Each item valid (`problem` says why not) and listed once (after `normalize`: case-insensitive IDs). */
 function checkUnique(items: readonly string[], path: string, what: string, problems: Problems, problem: (item: string) => string | undefined, normalize = (s: string) => s): void {
