@@ -28,7 +28,7 @@ describe("values that may be secrets are never printed", () => {
             "invalid stack configuration (3 problems):\n" +
             "  - paas:passwrd is not a known key; allowed: cloud, cluster, kubeconfig, namespace, services, routes, gateway, addons, etcd, access, capacity\n" +
             '  - paas:cluster.locl is not a known key (did you mean "local"?); allowed: clusterName, kubernetesVersion, nodePools, apiAccess, tags, aws, gcp, azure, local\n' +
-            "  - paas:services[0].password is not a known key; allowed: name, image, port, healthPath, cpu, memory, cpuLimit, memoryLimit, env, secretEnv, args, runAsUser, automountServiceAccountToken, autoscaling, calls, egress");
+            "  - paas:services[0].password is not a known key; allowed: name, image, port, healthPath, cpu, memory, cpuLimit, memoryLimit, env, secretEnv, args, runAsUser, automountServiceAccountToken, autoscaling, calls, egress, metrics");
     });
 
     it("not for environment values, nor for a literal credential", () => {
