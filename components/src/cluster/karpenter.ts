@@ -11,7 +11,7 @@ import { POOL_LABEL } from "../planners/capacity";
 import type { ClusterPlan } from "../planners/cluster";
 import { EKS_NODE_POLICIES, irsaTrustPolicy, podIdentityTrustPolicy, serviceTrustPolicy } from "../planners/iam";
 import {
-    AKS_NODE_CLASS, INTERRUPTION_EVENTS, KARPENTER, aksNodeClass, arnParts, ec2NodeClass, interruptionEventPattern, interruptionQueuePolicy, karpenterControllerPolicy,
+    AKS_NODE_CLASS, EC2_NODE_CLASS, INTERRUPTION_EVENTS, KARPENTER, NODE_POOL, aksNodeClass, arnParts, ec2NodeClass, interruptionEventPattern, interruptionQueuePolicy, karpenterControllerPolicy,
     karpenterNodePool, karpenterValues,
 } from "../planners/karpenter";
 
@@ -141,19 +141,17 @@ export function createKarpenterObjects(name: string, plan: ClusterPlan, w: Karpe
     const tags = { ...plan.tags, "paas:cluster": plan.clusterName };
     const objects: pulumi.Resource[] = [crds, controller];
     for (const pool of plan.nodePools.filter((p) => p.karpenter)) {
-        const nodeClass = ec2NodeClass(pool, "", [], "", tags);
         objects.push(new k8s.apiextensions.CustomResource(`${name}-karpenter-${pool.name}-class`, {
-            apiVersion: nodeClass.apiVersion,
-            kind: nodeClass.kind,
-            metadata: nodeClass.metadata,
+            apiVersion: EC2_NODE_CLASS.apiVersion,
+            kind: EC2_NODE_CLASS.kind,
+            metadata: { name: pool.name },
             spec: pulumi.all([w.instanceProfileName, w.subnetIds, w.securityGroupId]).apply(([profile, subnets, sg]) => ec2NodeClass(pool, profile, subnets, sg, tags).spec),
         }, { ...opts, dependsOn: [crds] }));
-        const nodePool = karpenterNodePool(pool, k, POOL_LABEL, { group: "karpenter.k8s.aws", kind: "EC2NodeClass" }, []);
         objects.push(new k8s.apiextensions.CustomResource(`${name}-karpenter-${pool.name}`, {
-            apiVersion: nodePool.apiVersion,
-            kind: nodePool.kind,
-            metadata: nodePool.metadata,
-            spec: w.zones.apply((zones) => karpenterNodePool(pool, k, POOL_LABEL, { group: "karpenter.k8s.aws", kind: "EC2NodeClass" }, zones).spec),
+            apiVersion: NODE_POOL.apiVersion,
+            kind: NODE_POOL.kind,
+            metadata: { name: pool.name },
+            spec: w.zones.apply((zones) => karpenterNodePool(pool, k, POOL_LABEL, EC2_NODE_CLASS, zones).spec),
         }, { ...opts, dependsOn: [crds, controller] }));
     }
     return objects;
@@ -166,11 +164,13 @@ export function createAksNodePools(name: string, plan: ClusterPlan, subnetId: pu
     const tags = { ...plan.tags, "paas-cluster": plan.clusterName };
     return plan.nodePools.filter((p) => p.karpenter).flatMap((pool) => {
         const nodeClass = new k8s.apiextensions.CustomResource(`${name}-nap-${pool.name}-class`, {
-            ...aksNodeClass(pool, "", tags),
+            apiVersion: AKS_NODE_CLASS.apiVersion,
+            kind: AKS_NODE_CLASS.kind,
+            metadata: { name: pool.name },
             spec: subnetId.apply((id) => aksNodeClass(pool, id, tags).spec),
         }, opts);
         const nodePool = new k8s.apiextensions.CustomResource(`${name}-nap-${pool.name}`,
-            karpenterNodePool(pool, k, POOL_LABEL, { group: AKS_NODE_CLASS.group, kind: AKS_NODE_CLASS.kind }, []), { ...opts, dependsOn: [nodeClass] });
+            karpenterNodePool(pool, k, POOL_LABEL, AKS_NODE_CLASS, []), { ...opts, dependsOn: [nodeClass] });
         return [nodeClass, nodePool];
     });
 }

@@ -5,9 +5,9 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
 import { AWS_ROLE_ARN, AWS_SUBNET_ID, AZURE_RESOURCE_GROUP, checkTags, machineTypeProblem } from "./cloudFields";
-import { AWS_WORKLOAD_IDENTITIES, type AwsWorkloadIdentity, EKS_NODE_PROVISIONINGS, type EksNodeProvisioning, type KarpenterArgs, type KarpenterPlan, clusterLimits, limitProblem, planKarpenter, type PoolLimit } from "./karpenter";
-import { ACCESS_DEFAULTS } from "./access";
+import type { AwsWorkloadIdentity, EksNodeProvisioning, KarpenterArgs, KarpenterPlan, PoolLimit } from "./karpenter";
 import { coversInternet } from "./network";
+import { NODE_PROVISIONING_DEFAULTS, karpenterProvisions, planAksNodeAutoProvisioning, planEksNodeProvisioning, planGkeNodeAutoProvisioning } from "./nodeProvisioning";
 import { labelKeyProblem, labelValueProblem } from "./workload";
 
 /** Where the cluster runs. `local` creates no cluster: it targets a kubeconfig or renders manifests. */
@@ -166,9 +166,9 @@ export const CLUSTER_DEFAULTS = {
     azureUserPool: { name: "apps", minNodes: 2, maxNodes: 10 },
     diskSizeGb: 100,
     apiAccess: { privateEndpoint: true },
-    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, nodeProvisioning: "managedGroups" as EksNodeProvisioning, workloadIdentity: ACCESS_DEFAULTS.awsWorkloadIdentity },
-    gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28", nodeAutoProvisioning: false },
-    azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10, nodeAutoProvisioning: false },
+    aws: { vpcCidr: "10.0.0.0/16", availabilityZoneCount: 3, ...NODE_PROVISIONING_DEFAULTS.aws },
+    gcp: { releaseChannel: "REGULAR", nodesCidr: "10.10.0.0/20", podsCidr: "10.20.0.0/14", servicesCidr: "10.30.0.0/20", masterCidr: "172.16.0.32/28", ...NODE_PROVISIONING_DEFAULTS.gcp },
+    azure: { vnetCidr: "10.224.0.0/12", podCidr: "10.244.0.0/16", serviceCidr: "10.0.0.0/16", dnsServiceIpOffset: 10, ...NODE_PROVISIONING_DEFAULTS.azure },
     local: { renderDirectory: "rendered" },
 } as const;
 
@@ -177,8 +177,6 @@ export const DEFAULT_MACHINE_TYPE = CLUSTER_DEFAULTS.machineType;
 /** The taint AKS documents for a System pool reserved for critical add-ons. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
-/** The smallest OS disk an AKSNodeClass takes. */
-export const AKS_NODE_CLASS_MIN_DISK_GB = 30;
 /**
  * The Kubernetes minor versions the platform supports: older ones leave the managed services'
  * standard support, newer ones are untested (the HPA plans and the cluster tier know these).
@@ -310,7 +308,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
     const dedicatedSystem = pools.slice(1).some((p) => !(p.spot ?? false));
     if (pools.length === 0) problems.add(`${path}.nodePools`, pools, "must have at least one pool");
     const seen = new Set<string>();
-    const karpenter = (cloud === "aws" && args.aws?.nodeProvisioning === "karpenter") || (cloud === "azure" && (args.azure?.nodeAutoProvisioning ?? false));
+    const karpenter = karpenterProvisions(cloud, args.aws, args.azure);
     const nodePools = pools.map((p, i): NodePoolPlan => {
         const at = `${path}.nodePools[${i}]`;
         if (!NODE_POOL_NAME.test(p.name))
@@ -392,20 +390,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             checkUnique(a.subnetIds ?? [], `${path}.aws.subnetIds`, "subnet", problems, (id) => (AWS_SUBNET_ID.test(id) ? undefined : "must be a subnet ID: subnet- and 8 or 17 hexadecimal digits"));
             checkUnique(a.adminRoleArns ?? [], `${path}.aws.adminRoleArns`, "role", problems,
                 (arn) => (AWS_ROLE_ARN.test(arn) ? undefined : "must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name of at most 64>)"));
-            const nodeProvisioning = a.nodeProvisioning ?? CLUSTER_DEFAULTS.aws.nodeProvisioning;
-            if (!EKS_NODE_PROVISIONINGS.includes(nodeProvisioning))
-                problems.add(`${path}.aws.nodeProvisioning`, nodeProvisioning, `must be one of ${EKS_NODE_PROVISIONINGS.map((m) => `"${m}"`).join(", ")}`);
-            if (a.karpenter !== undefined && nodeProvisioning !== "karpenter")
-                problems.add(`${path}.aws.karpenter`, a.karpenter, `is only used with ${path}.aws.nodeProvisioning "karpenter" (it is "${nodeProvisioning}")`);
-            const workloadIdentity = a.workloadIdentity ?? CLUSTER_DEFAULTS.aws.workloadIdentity;
-            if (!AWS_WORKLOAD_IDENTITIES.includes(workloadIdentity))
-                problems.add(`${path}.aws.workloadIdentity`, workloadIdentity, `must be one of ${AWS_WORKLOAD_IDENTITIES.map((m) => `"${m}"`).join(", ")}`);
-            if (nodeProvisioning === "karpenter") {
-                checkKarpenterPools(pools, path, `${path}.aws.nodeProvisioning`, "karpenter", problems);
-                for (const tag of Object.keys(args.tags ?? {}))
-                    if (KARPENTER_RESERVED_TAG.test(tag))
-                        problems.add(`${path}.tags["${tag}"]`, tag, "is a tag Karpenter sets on the instances it launches, so its EC2NodeClass refuses it; remove it");
-            }
+            const provisioning = planEksNodeProvisioning(a, pools, args.tags ?? {}, path, CLUSTER_DEFAULTS.machineType.aws, problems);
             return {
                 ...plan,
                 aws: {
@@ -415,9 +400,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     publicSubnetCidrs: layout.public,
                     subnetIds: a.subnetIds,
                     adminRoleArns: [...(a.adminRoleArns ?? [])],
-                    nodeProvisioning,
-                    workloadIdentity,
-                    karpenter: nodeProvisioning === "karpenter" ? planKarpenter(a.karpenter, `${path}.aws.karpenter`, problems) : undefined,
+                    ...provisioning,
                 },
             };
         }
@@ -433,14 +416,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
             checkDisjoint(problems, `${path}.gcp`, ranges);
             const master = parseCidr(ranges.masterCidr);
             if (master && master.prefix !== 28) problems.add(`${path}.gcp.masterCidr`, ranges.masterCidr, "must be a /28 block");
-            let nodeAutoProvisioning: { min: PoolLimit; max: PoolLimit } | undefined;
-            if (g.nodeAutoProvisioning ?? d.nodeAutoProvisioning) {
-                pools.forEach((p, i) => {
-                    const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType.gcp, `${path}.gcp.nodeAutoProvisioning is on`);
-                    if (problem) problems.add(`${path}.nodePools[${i}].machineType`, p.machineType, problem);
-                });
-                nodeAutoProvisioning = clusterLimits(nodePools);
-            }
+            const nodeAutoProvisioning = planGkeNodeAutoProvisioning(g, pools, path, CLUSTER_DEFAULTS.machineType.gcp, problems);
             return { ...plan, gcp: { project: g.project, region: g.region, releaseChannel: g.releaseChannel ?? d.releaseChannel, ...ranges, nodeAutoProvisioning } };
         }
         case "azure": {
@@ -467,17 +443,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                 (id) => (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? undefined : "must be an Entra ID object ID (a GUID)"), (id) => id.toLowerCase());
             if (z.resourceGroupName !== undefined && !AZURE_RESOURCE_GROUP.test(z.resourceGroupName))
                 problems.add(`${path}.azure.resourceGroupName`, z.resourceGroupName, "must be a resource group name: 1 to 90 letters, digits, '_', '-', '.', '(' or ')', not ending with '.'");
-            const nap = z.nodeAutoProvisioning ?? d.nodeAutoProvisioning;
-            if (nap) {
-                checkKarpenterPools(pools, path, `${path}.azure.nodeAutoProvisioning`, true, problems);
-                const first = pools[0];
-                if (first && first.maxNodes !== first.minNodes)
-                    problems.add(`${path}.nodePools[0].maxNodes`, first.maxNodes, `must equal minNodes (${first.minNodes}) with azure.nodeAutoProvisioning: AKS then allows only fixed-size node pools`);
-                pools.slice(1).forEach((p, k) => {
-                    if ((p.diskSizeGb ?? CLUSTER_DEFAULTS.diskSizeGb) < AKS_NODE_CLASS_MIN_DISK_GB)
-                        problems.add(`${path}.nodePools[${k + 1}].diskSizeGb`, p.diskSizeGb, `must be at least ${AKS_NODE_CLASS_MIN_DISK_GB} when node auto-provisioning provisions the pool (the AKSNodeClass minimum)`);
-                });
-            }
+            const nodeAutoProvisioning = planAksNodeAutoProvisioning(z, pools, path, { machineType: CLUSTER_DEFAULTS.machineType.azure, diskSizeGb: CLUSTER_DEFAULTS.diskSizeGb }, problems);
             return {
                 ...plan,
                 azure: {
@@ -491,7 +457,7 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
                     podCidr,
                     serviceCidr,
                     dnsServiceIp,
-                    nodeAutoProvisioning: nap ? planKarpenter(undefined, `${path}.azure`, problems) : undefined,
+                    nodeAutoProvisioning,
                 },
             };
         }
@@ -504,31 +470,6 @@ export function planCluster(args: KubernetesClusterArgs, path: string, problems:
         }
     }
 }
-
-/**
- * Karpenter pools: the first pool stays a managed node group, so there must be another one;
- * Karpenter keeps no minimum, and its limits need the machine type's size.
- */
-function checkKarpenterPools(pools: readonly NodePoolArgs[], path: string, key: string, value: unknown, problems: Problems): void {
-    const setting = `${key.slice(path.length + 1)}${value === true ? "" : ` ${String(value)}`}`;
-    if (pools.length < 2)
-        problems.add(key, value, "needs a node pool after the first: the first pool stays a node group of the cloud for the system add-ons and Karpenter provisions the others");
-    pools.slice(1).forEach((p, k) => {
-        const at = `${path}.nodePools[${k + 1}]`;
-        if (p.minNodes !== 0)
-            problems.add(`${at}.minNodes`, p.minNodes, `must be 0 when Karpenter provisions the pool (${setting}): Karpenter keeps no minimum, nodes follow the pending pods`);
-        const problem = limitProblem(p.machineType ?? CLUSTER_DEFAULTS.machineType[key.includes(".aws.") ? "aws" : "azure"], `Karpenter provisions the pool`);
-        if (problem) problems.add(`${at}.machineType`, p.machineType, problem);
-        for (const label of Object.keys(p.labels ?? {}))
-            if (KARPENTER_LABEL_DOMAIN.test(label))
-                problems.add(`${at}.labels["${label}"]`, label, "must not be in Karpenter's own label domains (karpenter.sh, karpenter.k8s.aws, karpenter.azure.com) when Karpenter provisions the pool: Karpenter sets those itself");
-    });
-}
-
-/** Label keys Karpenter's NodePool refuses in a template (its own domains). */
-const KARPENTER_LABEL_DOMAIN = /^([^/]*\.)?karpenter\.(sh|k8s\.aws|azure\.com)\//;
-/** Tag keys Karpenter's EC2NodeClass refuses: it sets them on what it launches. */
-export const KARPENTER_RESERVED_TAG = /^(eks:eks-cluster-name|kubernetes\.io\/cluster.*|karpenter\.sh\/nodepool|karpenter\.sh\/nodeclaim|karpenter\.k8s\.aws\/ec2nodeclass)$/;
 
 /** Each item valid (`problem` says why not) and listed once (after `normalize`: case-insensitive IDs). */
 function checkUnique(items: readonly string[], path: string, what: string, problems: Problems, problem: (item: string) => string | undefined, normalize = (s: string) => s): void {

@@ -110,6 +110,11 @@ export function limitProblem(machineType: string, why: string): string | undefin
         : undefined;
 }
 
+/** Karpenter's NodePool, and the node classes of AWS (EC2NodeClass) and AKS (AKSNodeClass, node auto-provisioning). */
+export const NODE_POOL = { apiVersion: "karpenter.sh/v1", kind: "NodePool" } as const;
+export const EC2_NODE_CLASS = { group: "karpenter.k8s.aws", kind: "EC2NodeClass", apiVersion: "karpenter.k8s.aws/v1" } as const;
+export const AKS_NODE_CLASS = { group: "karpenter.azure.com", kind: "AKSNodeClass", apiVersion: "karpenter.azure.com/v1beta1" } as const;
+
 /** The pool of a NodePool: the pool's plan, as far as Karpenter objects need it. */
 export interface KarpenterPoolInput {
     readonly name: string;
@@ -138,14 +143,14 @@ export const karpenterCapacityType = (spot: boolean) => (spot ? "spot" : "on-dem
 export function karpenterNodePool(pool: KarpenterPoolInput, plan: KarpenterPlan, poolLabel: string, nodeClass: { group: string; kind: string }, zones: readonly string[]) {
     const limit = poolLimit(pool)!;
     return {
-        apiVersion: "karpenter.sh/v1",
-        kind: "NodePool",
+        apiVersion: NODE_POOL.apiVersion,
+        kind: NODE_POOL.kind,
         metadata: { name: pool.name },
         spec: {
             template: {
                 metadata: { labels: { ...pool.labels, [poolLabel]: pool.name } },
                 spec: {
-                    nodeClassRef: { ...nodeClass, name: pool.name },
+                    nodeClassRef: { group: nodeClass.group, kind: nodeClass.kind, name: pool.name },
                     requirements: [
                         { key: KARPENTER_LABELS.instanceType, operator: "In", values: [pool.machineType] },
                         { key: KARPENTER_LABELS.capacityType, operator: "In", values: [karpenterCapacityType(pool.spot)] },
@@ -171,8 +176,8 @@ export function karpenterNodePool(pool: KarpenterPoolInput, plan: KarpenterPlan,
  */
 export function ec2NodeClass(pool: KarpenterPoolInput, instanceProfile: string, subnetIds: readonly string[], securityGroupId: string, tags: Readonly<Record<string, string>>) {
     return {
-        apiVersion: "karpenter.k8s.aws/v1",
-        kind: "EC2NodeClass",
+        apiVersion: EC2_NODE_CLASS.apiVersion,
+        kind: EC2_NODE_CLASS.kind,
         metadata: { name: pool.name },
         spec: {
             amiSelectorTerms: [{ alias: KARPENTER.amiAlias }],
@@ -189,9 +194,6 @@ export function ec2NodeClass(pool: KarpenterPoolInput, instanceProfile: string, 
         },
     };
 }
-
-/** AKS node auto-provisioning's node class group, kind and version. */
-export const AKS_NODE_CLASS = { group: "karpenter.azure.com", kind: "AKSNodeClass", apiVersion: "karpenter.azure.com/v1beta1" } as const;
 
 /** The AKSNodeClass of a pool: Azure Linux, as the agent pools run, its disk, and the cluster's node subnet. */
 export function aksNodeClass(pool: KarpenterPoolInput, subnetId: string, tags: Readonly<Record<string, string>>) {
