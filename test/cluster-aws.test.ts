@@ -111,6 +111,23 @@ describe("EKS (aws-prod stack)", () => {
         expect(k8s.every((r) => r.provider.includes("pulumi:providers:kubernetes::paas-cluster-k8s"))).toBe(true);
     });
 
+    it("makes every Kubernetes object wait for the system node group and the core add-ons (DNS, kube-proxy, the Pod Identity agent)", () => {
+        const urn = (type: string, name: string) => run.recorder.get(type, name).urn;
+        expect([...run.recorder.get("pulumi:providers:kubernetes", "paas-cluster-k8s").dependencies].sort()).toEqual([
+            urn("aws:eks/addon:Addon", "paas-cluster-coredns"),
+            urn("aws:eks/addon:Addon", "paas-cluster-eks-pod-identity-agent"),
+            urn("aws:eks/addon:Addon", "paas-cluster-kube-proxy"),
+            // The kubeconfig comes from the cluster's outputs.
+            urn("aws:eks/cluster:Cluster", "paas-cluster-eks"),
+            urn("aws:eks/nodeGroup:NodeGroup", "paas-cluster-system"),
+        ].sort());
+        // Karpenter's controller starts once its Pod Identity association and its role's policy exist.
+        const controller = run.recorder.get("kubernetes:helm.sh/v3:Release", "paas-cluster-karpenter").dependencies;
+        expect(controller).toContain(urn("aws:eks/podIdentityAssociation:PodIdentityAssociation", "paas-cluster-karpenter-controller"));
+        expect(controller).toContain(urn("aws:iam/rolePolicy:RolePolicy", "paas-cluster-karpenter-controller"));
+        expect(controller).toContain(urn("kubernetes:helm.sh/v3:Release", "paas-cluster-karpenter-crd"));
+    });
+
     it("exports the kubeconfig as a secret that authenticates through aws eks get-token", () => {
         expect(run.outputs.kubeconfig.secret).toBe(true);
         const kc = JSON.parse(run.outputs.kubeconfig.value as string);

@@ -22,6 +22,8 @@ export interface Registered {
     readonly custom: boolean;
     /** Aliases the program gave (`opts.aliases`), as the engine receives them. */
     readonly aliases: readonly AliasSpec[];
+    /** URNs of the resources it depends on (`opts.dependsOn`, and those its inputs came from). */
+    readonly dependencies: readonly string[];
 }
 
 /** One alias of a registration: a spec (the engine fills in what is empty) or a full URN. */
@@ -121,10 +123,10 @@ export class Recorder implements pulumi.runtime.Mocks {
     readonly resources: Registered[] = [];
     readonly calls: { token: string; inputs: any }[] = [];
     /** Parent and provider of each registration, captured at the monitor (keyed by type::name). */
-    readonly pending = new Map<string, { parent: string; provider: string; custom: boolean; aliases: AliasSpec[] }>();
+    readonly pending = new Map<string, { parent: string; provider: string; custom: boolean; aliases: AliasSpec[]; dependencies: string[] }>();
 
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { parent: "", provider: args.provider ?? "", custom: !!args.custom, aliases: [] };
+        const meta = this.pending.get(`${args.type}::${args.name}`) ?? { parent: "", provider: args.provider ?? "", custom: !!args.custom, aliases: [], dependencies: [] };
         // The URN the mock monitor gives the resource: it prefixes the parent's own type only.
         const urn = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${meta.parent ? `${meta.parent.split("::")[2].split("$").pop()}$` : ""}${args.type}::${args.name}`;
         const inputs = unwrapSecrets(args.inputs) as Record<string, any>;
@@ -198,6 +200,7 @@ export async function useMocks(stack: string, config: Record<string, unknown> = 
             parent: req.getParent(),
             provider: req.getProvider(),
             custom: req.getCustom(),
+            dependencies: req.getDependenciesList() as string[],
             aliases: (req.getAliasesList() as any[]).map((a): AliasSpec => {
                 if (a.hasUrn()) return { urn: a.getUrn() };
                 const spec = a.getSpec();

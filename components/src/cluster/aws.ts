@@ -178,14 +178,14 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
         });
     });
 
-    for (const addon of ["coredns", "kube-proxy", "eks-pod-identity-agent"]) {
+    // Every Kubernetes object waits for these too: pods need DNS, and Pod Identity roles the agent.
+    const addons = ["coredns", "kube-proxy", "eks-pod-identity-agent"].map((addon) =>
         new aws.eks.Addon(`${name}-${addon}`, {
             clusterName: cluster.name,
             addonName: addon,
             resolveConflictsOnUpdate: "OVERWRITE",
             tags,
-        }, { ...opts, dependsOn: groups });
-    }
+        }, { ...opts, dependsOn: groups }));
 
     const kubeconfig = pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])
@@ -206,7 +206,7 @@ export function createEksCluster(name: string, plan: ClusterPlan, parent: pulumi
         kubeconfig: pulumi.secret(kubeconfig),
         oidcIssuerUrl: issuerUrl,
         oidcProviderArn: oidc.arn,
-        readyResources: groups,
+        readyResources: [...groups, ...addons],
         karpenter,
         clusterAutoscaler,
     };
