@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
 # the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
-# etcd + etcdctl, actionlint, prometheus + promtool, the peer scanners
+# etcd + etcdctl, actionlint, prometheus + promtool, kube-state-metrics, the peer scanners
 # kube-score and checkov (a Python virtual environment), a Kubernetes control plane (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
 # Gateway API and cert-manager CRDs and KWOK's stages out of their modules into
@@ -12,8 +12,8 @@
 #   scripts/toolchain.sh               build whatever is missing or outdated
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
 #                                      kubernetes, etcd, actionlint,
-#                                      prometheus, kube-score, checkov,
-#                                      kube, kwok, crds
+#                                      prometheus, kube-state-metrics,
+#                                      kube-score, checkov, kube, kwok, crds
 #   scripts/toolchain.sh --print-env   print `export ...` lines; use as
 #                                      eval "$(scripts/toolchain.sh --print-env)"
 #   scripts/toolchain.sh --help
@@ -46,7 +46,7 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-score checkov kube kwok crds)
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-state-metrics kube-score checkov kube kwok crds)
 SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -404,6 +404,11 @@ build_prometheus() {
   log "built prometheus and promtool $release ($PROMETHEUS_VERSION) in $(elapsed "$t0")"
 }
 
+build_kube_state_metrics() {
+  go_install_tool kube-state-metrics "$KUBE_STATE_METRICS_VERSION" github.com/prometheus/common/version.Version \
+    k8s.io/kube-state-metrics/v2
+}
+
 build_kube_score() {
   go_install_tool kube-score "$KUBE_SCORE_VERSION" main.version github.com/zegl/kube-score/cmd/kube-score
 }
@@ -612,6 +617,7 @@ main() {
       etcd | etcdctl | etcdutl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
       prometheus | promtool) tools+=(prometheus) ;;
+      kube-state-metrics) tools+=(kube-state-metrics) ;;
       kube-score) tools+=(kube-score) ;;
       checkov) tools+=(checkov) ;;
       kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
@@ -658,6 +664,7 @@ main() {
       etcd) build_etcd ;;
       actionlint) build_actionlint ;;
       prometheus) build_prometheus ;;
+      kube-state-metrics) build_kube_state_metrics ;;
       kube-score) build_kube_score ;;
       checkov) install_checkov ;;
       kube) build_kube ;;

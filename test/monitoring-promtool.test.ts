@@ -184,16 +184,20 @@ const autoscaling: TestGroup = {
     ],
 };
 
-const endpoint = (service: string, ip: string) => ({ namespace: "apps", endpoint: service, ip, ready: "true" });
+/** One endpoint of a slice of `slice` (named like the controller names a Service's slices). */
+const endpoint = (slice: string, address: string, ready = "true") => ({ namespace: "apps", endpointslice: slice, address, ready, serving: ready, terminating: "false" });
 const routeRule = (service: string) => routes.rules.find((r) => r.labels.service === service)!;
 const route: TestGroup = {
     name: "route: a backend with weight and no ready endpoint",
     interval: "1m",
     input_series: [
-        // web loses its last ready endpoint at 5m; api keeps one; legacy (weight 0) never has any.
-        { series: series("kube_endpoint_address", endpoint("web", "10.0.0.1")), values: "1x4 stale" },
-        { series: series("kube_endpoint_address", endpoint("web", "10.0.0.2")), values: "1x2 stale" },
-        { series: series("kube_endpoint_address", endpoint("api", "10.0.1.1")), values: "1x30" },
+        // web loses its last ready endpoint at 5m (it turns not ready); api keeps one; legacy (weight 0) never has any.
+        { series: series("kube_endpointslice_endpoints", endpoint("web-7xk2p", "10.0.0.1")), values: "1x4 stale" },
+        { series: series("kube_endpointslice_endpoints", endpoint("web-7xk2p", "10.0.0.1", "false")), values: "_x5 1x25" },
+        { series: series("kube_endpointslice_endpoints", endpoint("web-7xk2p", "10.0.0.2")), values: "1x2 stale" },
+        { series: series("kube_endpointslice_endpoints", endpoint("api-q9b4w", "10.0.1.1")), values: "1x30" },
+        // A ready endpoint of another service whose name starts like web's: not web's.
+        { series: series("kube_endpointslice_endpoints", endpoint("web-admin-m2c8d", "10.0.2.1")), values: "1x30" },
     ],
     alert_rule_test: [
         at("4m", routeRule("web")),

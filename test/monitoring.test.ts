@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ETCD_DEFAULTS, planQuorum } from "../components/src/planners/etcd";
 import { platformDashboard } from "../components/src/planners/dashboard";
-import { autoscalerRules, capacityRules, etcdRules, planMonitoring, routeRules, ruleFile } from "../components/src/planners/monitoring";
+import { autoscalerRules, capacityRules, endpointSlicePattern, etcdRules, planMonitoring, routeRules, ruleFile } from "../components/src/planners/monitoring";
 import { type PlatformArgs, platformMonitoringInput } from "../components/src/planners/platform";
 import { SYSTEM_NAMESPACE_RULE as SYSTEM } from "../components/src/planners/workload";
 import { hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
@@ -65,7 +65,12 @@ describe("autoscaler, route and capacity rules", () => {
     it("watch only backends that get traffic", () => {
         const rules = routeRules({ namespace: "apps", route: "checkout", backends: [{ service: "a", weight: 56 }, { service: "b", weight: 0 }, { service: "c", weight: 44 }] });
         expect(rules.map((r) => r.labels.service)).toEqual(["a", "c"]);
-        expect(rules[0].expr).toBe('(sum(kube_endpoint_address{namespace="apps", endpoint="a", ready="true"}) or vector(0)) == 0');
+        expect(rules[0].expr).toBe('(sum(kube_endpointslice_endpoints{namespace="apps", endpointslice=~"a-[a-z0-9]{5}", ready="true"}) or vector(0)) == 0');
+        // Past 57 characters the controller's slice names keep only the first 58 of "<service>-".
+        const long = "s".repeat(63);
+        expect(endpointSlicePattern(long)).toBe(`${"s".repeat(58)}[a-z0-9]{5}`);
+        expect(new RegExp(`^${endpointSlicePattern("web")}$`).test("web-7xk2p")).toBe(true);
+        expect(["web-a-7xk2p", "web-7xk2", "webb-7xk2p"].filter((n) => new RegExp(`^${endpointSlicePattern("web")}$`).test(n))).toEqual([]);
     });
 
     it("scope budgets and pending pods to the platform's namespaces", () => {

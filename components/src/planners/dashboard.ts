@@ -5,7 +5,7 @@
  * min/max and CPU against the plan's band; the etcd members against the plan's quorum. Every
  * configured number is drawn as a constant series taken from the plans, never typed here.
  */
-import type { MonitoringInput } from "./monitoring";
+import { type MonitoringInput, readyEndpointsExpr } from "./monitoring";
 
 /** Stable identifier of the dashboard (Grafana keys dashboards by uid). */
 export const DASHBOARD_UID = "paas-platform";
@@ -55,7 +55,7 @@ export function platformDashboard(input: MonitoringInput): Record<string, unknow
                 constant(percent(b.capacity, capacityTotal), `${b.service} capacity`),
             ]), 0, 12);
             panel(`Route ${r.name}: ready endpoints`, "short", r.backends.map((b) => ({
-                expr: `sum(kube_endpoint_address{namespace="${ns}", endpoint="${b.service}", ready="true"}) or vector(0)`,
+                expr: readyEndpointsExpr(ns, b.service),
                 legendFormat: `${b.service} ready`,
             })), 12, 12);
             y += 8;

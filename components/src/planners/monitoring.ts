@@ -7,7 +7,7 @@
  *
  * Metric names: etcd's own (`up`, `etcd_server_has_leader`, `etcd_server_leader_changes_seen_total`,
  * `etcd_mvcc_db_total_size_in_bytes`) and kube-state-metrics' (`kube_horizontalpodautoscaler_*`,
- * `kube_endpoint_address`, `kube_poddisruptionbudget_status_pod_disruptions_allowed`,
+ * `kube_endpointslice_endpoints`, `kube_poddisruptionbudget_status_pod_disruptions_allowed`,
  * `kube_pod_status_phase`).
  */
 import type { Problems } from "../validation";
@@ -270,11 +270,27 @@ export interface RouteAlertInput {
     readonly backends: readonly { readonly service: string; readonly weight: number }[];
 }
 
+/**
+ * The names of a Service's EndpointSlices, as a PromQL regex: the controller names each slice
+ * `<service>-` (cut to 58 characters, the API server's generateName limit) plus 5 random
+ * characters. kube-state-metrics labels slice series by slice name only, and no longer exports
+ * the deprecated Endpoints (kube_endpoint_address) by default.
+ */
+export function endpointSlicePattern(service: string): string {
+    // Service names are DNS labels ([a-z0-9-]): nothing in them is special in a regex.
+    return `${`${service}-`.slice(0, 58)}[a-z0-9]{5}`;
+}
+
+/** Ready endpoints of a Service, 0 when it has none (no slice, or none ready). */
+export function readyEndpointsExpr(namespace: string, service: string): string {
+    return `(sum(kube_endpointslice_endpoints{namespace=${q(namespace)}, endpointslice=~${q(endpointSlicePattern(service))}, ready="true"}) or vector(0))`;
+}
+
 /** A backend that gets traffic (weight > 0) but has no ready endpoint: its share of requests fails. */
 export function routeRules(r: RouteAlertInput): AlertRule[] {
     return r.backends.filter((b) => b.weight > 0).map((b) => ({
         alert: "RouteBackendWithoutEndpoints",
-        expr: `(sum(kube_endpoint_address{namespace=${q(r.namespace)}, endpoint=${q(b.service)}, ready="true"}) or vector(0)) == 0`,
+        expr: `${readyEndpointsExpr(r.namespace, b.service)} == 0`,
         for: "2m",
         labels: { severity: "critical", namespace: r.namespace, route: r.route, service: b.service },
         annotations: {

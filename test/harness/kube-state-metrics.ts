@@ -1,0 +1,69 @@
+/** kube-state-metrics from the toolchain, on loopback against a test cluster; stopped by the PID started. */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT } from "./stacks";
+
+/** The kube-state-metrics 2.x binary: the toolchain's, else one on PATH; fails with how to get it. */
+export function kubeStateMetricsBinary(): string {
+    const candidates = [path.join(ROOT, ".tools/bin/kube-state-metrics"), ...(process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, "kube-state-metrics"))];
+    for (const c of candidates) {
+        if (!fs.existsSync(c)) continue;
+        let v = "";
+        try {
+            v = execFileSync(c, ["version"], { encoding: "utf8", stdio: "pipe" });
+        } catch {
+            continue;
+        }
+        if (/version 2\./.test(v)) return c;
+    }
+    throw new Error("no kube-state-metrics 2.x found: run `npm run toolchain -- kube-state-metrics` (or `bash scripts/toolchain.sh kube-state-metrics`): it builds it from the Go module k8s.io/kube-state-metrics/v2 into .tools/bin");
+}
+
+/** kube-state-metrics serving the objects the alerting rules read, on 127.0.0.1:`port` (telemetry on `port`+1). */
+export class KubeStateMetrics {
+    private proc?: ChildProcess;
+    readonly address: string;
+
+    constructor(readonly dir: string, readonly port: number) {
+        this.address = `127.0.0.1:${port}`;
+    }
+
+    start(kubeconfig: string): void {
+        const log = fs.openSync(path.join(this.dir, "kube-state-metrics.log"), "a");
+        this.proc = spawn(kubeStateMetricsBinary(), [
+            `--kubeconfig=${kubeconfig}`,
+            "--host=127.0.0.1", `--port=${this.port}`,
+            "--telemetry-host=127.0.0.1", `--telemetry-port=${this.port + 1}`,
+            "--resources=horizontalpodautoscalers,endpointslices,poddisruptionbudgets,pods",
+        ], { cwd: this.dir, stdio: ["ignore", log, log] });
+        fs.closeSync(log);
+    }
+
+    get pid(): number | undefined {
+        return this.proc?.pid;
+    }
+
+    /** Waits until /metrics answers with the series of the given metric. */
+    async waitFor(metric: string, deadlineMs = 60_000): Promise<void> {
+        const end = Date.now() + deadlineMs;
+        while (Date.now() < end) {
+            try {
+                const res = await fetch(`http://${this.address}/metrics`, { signal: AbortSignal.timeout(2000) });
+                if (res.ok && (await res.text()).includes(`\n${metric}{`)) return;
+            } catch {
+                // not listening yet
+            }
+            await new Promise((r) => setTimeout(r, 500));
+        }
+        throw new Error(`kube-state-metrics served no ${metric} within ${deadlineMs} ms:\n${fs.readFileSync(path.join(this.dir, "kube-state-metrics.log"), "utf8").slice(-2000)}`);
+    }
+
+    async stop(): Promise<void> {
+        const p = this.proc;
+        if (!p || p.exitCode !== null || p.signalCode !== null) return;
+        const gone = new Promise((res) => p.once("exit", res));
+        process.kill(p.pid!, "SIGTERM");
+        await gone;
+    }
+}
