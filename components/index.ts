@@ -44,9 +44,8 @@ export {
     type AddonsArgs, type PlatformAccessArgs, type PlatformCapacityArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
     type PlatformRouteBackendArgs, type PlatformServiceArgs, type PlatformWorkloadIdentityArgs,
 } from "./src/planners/platform";
-export {
-    MONITORING_DEFAULTS, MONITORING_STACKS, MonitoringStack, etcdRules, planMonitoring, ruleFile, type AlertRule, type MonitoringArgs, type MonitoringPlan, type RuleGroup,
-} from "./src/planners/monitoring";
+export { autoscalerRules, capacityRules, etcdRules, routeRules, ruleFile, type AlertRule, type RuleGroup } from "./src/planners/alerts";
+export { MONITORING_DEFAULTS, MONITORING_STACKS, MonitoringStack, planMonitoring, type MonitoringArgs, type MonitoringPlan } from "./src/planners/monitoring";
 export { PathMatchType, ROUTE_DEFAULTS, checkRoute, type HeaderMatchArgs, type RouteBackendArgs, type RouteMatchArgs, type WeightedRouteArgs } from "./src/planners/route";
 export {
     SERVICE_DEFAULTS, checkService, resolveService,

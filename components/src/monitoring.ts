@@ -6,7 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { DASHBOARD_FILE, platformDashboard } from "./planners/dashboard";
-import { GRAFANA_DASHBOARD_LABEL, MONITORING_OBJECTS, type MonitoringInput, type MonitoringPlan, ruleFile } from "./planners/monitoring";
+import { ruleFile } from "./planners/alerts";
+import { GRAFANA_DASHBOARD_LABEL, MONITORING_OBJECTS, type MonitoringInput, type MonitoringPlan } from "./planners/monitoring";
 import { MANAGED_BY } from "./planners/workload";
 
 /** The Prometheus Operator's API group and version. */

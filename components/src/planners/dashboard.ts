@@ -5,7 +5,8 @@
  * min/max and CPU against the plan's band; the etcd members against the plan's quorum. Every
  * configured number is drawn as a constant series taken from the plans, never typed here.
  */
-import { type MonitoringInput, readyEndpointsExpr } from "./monitoring";
+import { readyEndpointsExpr } from "./alerts";
+import type { MonitoringInput } from "./monitoring";
 
 /** Stable identifier of the dashboard (Grafana keys dashboards by uid). */
 export const DASHBOARD_UID = "paas-platform";
