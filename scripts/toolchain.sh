@@ -2,7 +2,7 @@
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
 # the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
 # etcd + etcdctl, actionlint, prometheus + promtool, kube-state-metrics, the peer scanners
-# kube-score and checkov (a Python virtual environment), a Kubernetes control plane (kube-apiserver,
+# kube-score, trivy and checkov (a Python virtual environment), a Kubernetes control plane (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
 # Gateway API and cert-manager CRDs and KWOK's stages out of their modules into
 # <repo>/.tools/share. Every version comes from <repo>/toolchain.versions and
@@ -13,7 +13,8 @@
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
 #                                      kubernetes, etcd, actionlint,
 #                                      prometheus, kube-state-metrics,
-#                                      kube-score, checkov, kube, kwok, crds
+#                                      kube-score, trivy, checkov, kube, kwok,
+#                                      crds
 #   scripts/toolchain.sh --print-env   print `export ...` lines; use as
 #                                      eval "$(scripts/toolchain.sh --print-env)"
 #   scripts/toolchain.sh --help
@@ -46,7 +47,7 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-state-metrics kube-score checkov kube kwok crds)
+ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-state-metrics kube-score trivy checkov kube kwok crds)
 SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -413,6 +414,13 @@ build_kube_score() {
   go_install_tool kube-score "$KUBE_SCORE_VERSION" main.version github.com/zegl/kube-score/cmd/kube-score
 }
 
+# trivy's release builds use Go's encoding/json/v2, an experiment in this Go.
+# `trivy config` runs the misconfiguration checks embedded in the binary.
+build_trivy() {
+  GOEXPERIMENT=jsonv2 go_install_tool trivy "$TRIVY_VERSION" github.com/aquasecurity/trivy/pkg/version/app.ver \
+    github.com/aquasecurity/trivy/cmd/trivy
+}
+
 # checkov into its own virtual environment; .tools/bin/checkov runs it.
 install_checkov() {
   local key="checkov $CHECKOV_VERSION" venv=$TOOLS_DIR/venv/checkov
@@ -619,6 +627,7 @@ main() {
       prometheus | promtool) tools+=(prometheus) ;;
       kube-state-metrics) tools+=(kube-state-metrics) ;;
       kube-score) tools+=(kube-score) ;;
+      trivy) tools+=(trivy) ;;
       checkov) tools+=(checkov) ;;
       kube | kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) tools+=(kube) ;;
       kwok) tools+=(kwok) ;;
@@ -666,6 +675,7 @@ main() {
       prometheus) build_prometheus ;;
       kube-state-metrics) build_kube_state_metrics ;;
       kube-score) build_kube_score ;;
+      trivy) build_trivy ;;
       checkov) install_checkov ;;
       kube) build_kube ;;
       kwok) build_kwok ;;

@@ -1,6 +1,6 @@
 /**
  * Peer scanners over every stack's Kubernetes objects (the program under mocks, as `pulumi up`
- * would send them): kube-score and checkov, pinned in toolchain.versions. Any finding not in
+ * would send them): kube-score, checkov and trivy, pinned in toolchain.versions. Any finding not in
  * policies/scan-exemptions.yaml fails, and so does an exemption that matches no finding.
  */
 import { spawnSync } from "node:child_process";
@@ -11,11 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { ROOT, STACKS, runStack } from "../harness/stacks";
 
-interface Finding { tool: "kube-score" | "checkov"; check: string; kind: string; namespace: string; name: string; detail: string }
+interface Finding { tool: Tool; check: string; kind: string; namespace: string; name: string; detail: string }
 interface Exemption { tool: string; check: string | string[]; kind?: string | string[]; namespace?: string | string[]; name?: string | string[]; stacks?: string[]; why: string }
 
+const TOOLS = ["kube-score", "checkov", "trivy"] as const;
+type Tool = (typeof TOOLS)[number];
 const BIN = path.join(ROOT, ".tools/bin");
-const HOW = "run `npm run toolchain -- kube-score checkov` (kube-score is built from its Go module, checkov is installed from PyPI into .tools/venv)";
+const HOW = "run `npm run toolchain -- kube-score checkov trivy` (kube-score and trivy are built from their Go modules, checkov is installed from PyPI into .tools/venv)";
 
 function tool(name: string): string {
     const p = path.join(BIN, name);
@@ -66,6 +68,32 @@ function checkov(dir: string): { findings: Finding[]; passed: number } {
     };
 }
 
+/** One file per object, named `Kind_namespace_name.yaml`, so trivy's per-file results name the object. */
+function objectFile(o: Record<string, any>): string {
+    return `${o.kind}_${o.metadata?.namespace ?? ""}_${o.metadata?.name}.yaml`;
+}
+
+function trivy(dir: string, cache: string): { findings: Finding[]; passed: number } {
+    // Offline: the checks embedded in the binary (no bundle download), no version notice, no telemetry.
+    const r = spawnSync(tool("trivy"), [
+        "config", "--format", "json", "--quiet", "--skip-check-update", "--skip-version-check", "--disable-telemetry", "--cache-dir", cache, dir,
+    ], { encoding: "utf8", maxBuffer: 256 << 20 });
+    if (r.status !== 0) throw new Error(`trivy failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+    const report = JSON.parse(r.stdout);
+    const findings: Finding[] = [];
+    let passed = 0;
+    for (const result of report.Results ?? []) {
+        const m = /^([A-Za-z0-9]+)_([^_]*)_(.+)\.yaml$/.exec(path.basename(result.Target));
+        if (!m) throw new Error(`trivy reported a file this test did not write: ${result.Target}`);
+        passed += result.MisconfSummary?.Successes ?? 0;
+        for (const f of result.Misconfigurations ?? []) {
+            if (f.Status !== "FAIL") continue;
+            findings.push({ tool: "trivy", check: f.ID, kind: m[1], namespace: m[2], name: m[3], detail: f.Message });
+        }
+    }
+    return { findings, passed };
+}
+
 const list = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
 function exempts(e: Exemption, f: Finding, stack: string): boolean {
     const is = (v: string | string[] | undefined, x: string) => list(v)?.includes(x) ?? true;
@@ -83,7 +111,7 @@ afterAll(() => { fs.rmSync(dir, { recursive: true, force: true }); });
 describe("exemption file", () => {
     it("gives every exemption a tool, a check and a reason", () => {
         for (const e of exemptions) {
-            expect(["kube-score", "checkov"], JSON.stringify(e)).toContain(e.tool);
+            expect(TOOLS, JSON.stringify(e)).toContain(e.tool);
             expect(list(e.check)?.length, JSON.stringify(e)).toBeGreaterThan(0);
             expect(e.why?.length ?? 0, `exemption ${JSON.stringify(e.check)} needs a why`).toBeGreaterThan(40);
         }
@@ -91,7 +119,7 @@ describe("exemption file", () => {
 });
 
 describe.each(STACKS)("stack %s", (stack) => {
-    it("has no unexempted kube-score or checkov finding", async () => {
+    it("has no unexempted kube-score, checkov or trivy finding", async () => {
         const objects = await manifests(stack);
         expect(objects.length).toBeGreaterThan(20);
         const sub = path.join(dir, stack);
@@ -99,17 +127,24 @@ describe.each(STACKS)("stack %s", (stack) => {
         const file = path.join(sub, "objects.yaml");
         fs.writeFileSync(file, objects.map((o) => stringify(o)).join("---\n"));
 
+        const perObject = path.join(dir, `${stack}-objects`);
+        fs.mkdirSync(perObject, { recursive: true });
+        for (const o of objects) fs.writeFileSync(path.join(perObject, objectFile(o)), stringify(o));
+        expect(fs.readdirSync(perObject).length, "two objects share a file name").toBe(objects.length);
+
         const ks = kubeScore(file);
         const ck = checkov(sub);
-        // A scanner that read nothing would pass everything: checkov must have run its checks.
+        const tv = trivy(perObject, path.join(dir, "trivy-cache"));
+        // A scanner that read nothing would pass everything: checkov and trivy must have run their checks.
         expect(ck.passed, "checkov ran no checks").toBeGreaterThan(100);
+        expect(tv.passed, "trivy ran no checks").toBeGreaterThan(100 * objects.length / 10);
         const open: string[] = [];
-        for (const f of [...ks, ...ck.findings]) {
+        for (const f of [...ks, ...ck.findings, ...tv.findings]) {
             const i = exemptions.findIndex((e) => exempts(e, f, stack));
             if (i < 0) open.push(show(f));
             else used.add(i);
         }
-        console.log(`scan ${stack}: ${objects.length} objects; kube-score ${ks.length} findings, checkov ${ck.passed} passed / ${ck.findings.length} failed; ${open.length} not exempted`);
+        console.log(`scan ${stack}: ${objects.length} objects; kube-score ${ks.length} findings, checkov ${ck.passed} passed / ${ck.findings.length} failed, trivy ${tv.passed} passed / ${tv.findings.length} failed; ${open.length} not exempted`);
         expect(open, `findings not in policies/scan-exemptions.yaml:\n${open.join("\n")}`).toEqual([]);
     });
 });
