@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the pinned local toolchain from Go modules into <repo>/.tools/bin:
-# the Pulumi CLI, a Node.js language host, the Kubernetes provider plugin,
+# the Pulumi CLI, the Node.js and YAML language hosts, the Kubernetes provider plugin,
 # etcd + etcdctl, actionlint, prometheus + promtool, kube-state-metrics, the peer scanners
 # kube-score, trivy and checkov (a Python virtual environment), a Kubernetes control plane (kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl) and KWOK; and copies the
@@ -11,6 +11,7 @@
 # Usage:
 #   scripts/toolchain.sh               build whatever is missing or outdated
 #   scripts/toolchain.sh TOOL...       only these: pulumi, language-nodejs,
+#                                      language-yaml,
 #                                      kubernetes, etcd, actionlint,
 #                                      prometheus, kube-state-metrics,
 #                                      kube-score, trivy, checkov, kube, kwok,
@@ -47,7 +48,7 @@ die() {
 # shellcheck source-path=SCRIPTDIR/.. source=toolchain.versions
 source "$VERSIONS_FILE"
 
-ALL_TOOLS=(pulumi language-nodejs kubernetes etcd actionlint prometheus kube-state-metrics kube-score trivy checkov kube kwok crds)
+ALL_TOOLS=(pulumi language-nodejs language-yaml kubernetes etcd actionlint prometheus kube-state-metrics kube-score trivy checkov kube kwok crds)
 SHARE_DIR=$TOOLS_DIR/share
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
@@ -268,6 +269,14 @@ build_language_nodejs() {
   fi
   write_stamp pulumi-language-nodejs "$key"
   log "built pulumi-language-nodejs in $(elapsed "$t0")"
+}
+
+# pulumi-language-yaml, the host of Pulumi YAML programs (github.com/pulumi/pulumi-yaml),
+# with the pkg/v3 and sdk/v3 its release was made with: their Go APIs moved since, while
+# the language-host protocol between host and CLI is stable.
+build_language_yaml() {
+  go_install_tool pulumi-language-yaml "$PULUMI_YAML_VERSION" github.com/pulumi/pulumi-yaml/pkg/version.Version \
+    github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 }
 
 # Version of @pulumi/kubernetes in node_modules, if installed.
@@ -621,6 +630,7 @@ main() {
       all) tools+=("${ALL_TOOLS[@]}") ;;
       pulumi) tools+=(pulumi) ;;
       language-nodejs | pulumi-language-nodejs) tools+=(language-nodejs) ;;
+      language-yaml | pulumi-language-yaml) tools+=(language-yaml) ;;
       kubernetes | pulumi-resource-kubernetes) tools+=(kubernetes) ;;
       etcd | etcdctl | etcdutl) tools+=(etcd) ;;
       actionlint) tools+=(actionlint) ;;
@@ -652,12 +662,12 @@ main() {
   fi
 
   local ext="" f
-  if [[ " ${tools[*]} " == *" pulumi "* || " ${tools[*]} " == *" language-nodejs "* ]]; then
+  if [[ " ${tools[*]} " == *" pulumi "* || " ${tools[*]} " == *" language-nodejs "* || " ${tools[*]} " == *" language-yaml "* ]]; then
     ext=$(external_pulumi)
     if [[ -n $ext ]]; then
-      log "using $ext ($("$ext" version 2>/dev/null | head -n1)); pulumi and its language host are not built"
+      log "using $ext ($("$ext" version 2>/dev/null | head -n1)); pulumi and its language hosts are not built"
       # Our own copies would shadow it on PATH.
-      for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+      for f in pulumi pulumi-language-nodejs pulumi-language-yaml pulumi-resource-pulumi-nodejs; do
         rm -f "$BIN_DIR/$f" "$STAMP_DIR/$f"
       done
     fi
@@ -669,6 +679,7 @@ main() {
         install_nodejs_dynamic_provider
       } ;;
       language-nodejs) [[ -n $ext ]] || build_language_nodejs ;;
+      language-yaml) [[ -n $ext ]] || build_language_yaml ;;
       kubernetes) build_kubernetes ;;
       etcd) build_etcd ;;
       actionlint) build_actionlint ;;
