@@ -1,23 +1,13 @@
 /** kube-state-metrics from the toolchain, on loopback against a test cluster; stopped by the PID started. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "./stacks";
+import { findTool } from "./tools";
 
 /** The kube-state-metrics 2.x binary: the toolchain's, else one on PATH; fails with how to get it. */
 export function kubeStateMetricsBinary(): string {
-    const candidates = [path.join(ROOT, ".tools/bin/kube-state-metrics"), ...(process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, "kube-state-metrics"))];
-    for (const c of candidates) {
-        if (!fs.existsSync(c)) continue;
-        let v = "";
-        try {
-            v = execFileSync(c, ["version"], { encoding: "utf8", stdio: "pipe" });
-        } catch {
-            continue;
-        }
-        if (/version 2\./.test(v)) return c;
-    }
-    throw new Error("no kube-state-metrics 2.x found: run `npm run toolchain -- kube-state-metrics` (or `bash scripts/toolchain.sh kube-state-metrics`): it builds it from the Go module k8s.io/kube-state-metrics/v2 into .tools/bin");
+    return findTool("kube-state-metrics", ["version"], /version 2\./, "kube-state-metrics 2.x",
+        "run `npm run toolchain -- kube-state-metrics` (or `bash scripts/toolchain.sh kube-state-metrics`): it builds it from the Go module k8s.io/kube-state-metrics/v2 into .tools/bin");
 }
 
 /** kube-state-metrics serving the objects the alerting rules read, on 127.0.0.1:`port` (telemetry on `port`+1). */

@@ -2,24 +2,13 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "./stacks";
+import { findTool } from "./tools";
 
 const HOW_TO_GET = "run `npm run toolchain -- prometheus` (or `bash scripts/toolchain.sh prometheus`): it builds prometheus and promtool from the Go module github.com/prometheus/prometheus into .tools/bin";
 
 /** A Prometheus 3 binary (`prometheus` or `promtool`): the toolchain's, else one on PATH; fails with how to get it. */
 export function prometheusTool(name: "prometheus" | "promtool"): string {
-    const candidates = [path.join(ROOT, ".tools/bin", name), ...(process.env.PATH ?? "").split(":").filter(Boolean).map((d) => path.join(d, name))];
-    for (const c of candidates) {
-        if (!fs.existsSync(c)) continue;
-        let v = "";
-        try {
-            v = execFileSync(c, ["--version"], { encoding: "utf8", stdio: "pipe" });
-        } catch {
-            continue;
-        }
-        if (new RegExp(`^${name}, version 3\\.`).test(v)) return c;
-    }
-    throw new Error(`no ${name} 3.x found: ${HOW_TO_GET}`);
+    return findTool(name, ["--version"], new RegExp(`^${name}, version 3\\.`), `${name} 3.x`, HOW_TO_GET);
 }
 
 /** Runs promtool; its exit code and everything it printed. */
