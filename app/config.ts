@@ -5,16 +5,16 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { AddonsArgs } from "../components/src/addons";
-import { ETCD_CERTIFICATES } from "../components/src/planners/etcd";
+import { ETCD_CERTIFICATES } from "../core/src/planners/etcd";
 import { MONITORING_STACKS } from "../components/src/planners/monitoring";
-import type { ServiceMetricsArgs } from "../components/src/planners/service";
+import type { ServiceMetricsArgs } from "../core/src/planners/service";
 import type { PlatformAccessArgs, PlatformCapacityArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
 import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
 import { AWS_WORKLOAD_IDENTITIES, EKS_NODE_PROVISIONINGS } from "../components/src/planners/karpenter";
 import { CAPACITY_OVERFLOWS, GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";
-import { Problems, Reader, suggest } from "../components/src/validation";
-import { PathMatchType } from "../components/src/weightedRoute";
+import { Problems, Reader, suggest } from "../core/src/validation";
+import { PathMatchType } from "../core/src/weightedRoute";
 
 export const NAMESPACE = "paas";
 /** The name app/main.ts gives its Platform: its children's cloud names are checked against the clouds' limits. */

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "../components/src/platform";
-import { ConfigError } from "../components/src/validation";
+import { ConfigError } from "../core/src/validation";
 import { NAMESPACE, parseConfig } from "./config";
 
 export function main(): Record<string, pulumi.Input<unknown>> {

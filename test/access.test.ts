@@ -5,7 +5,7 @@ import {
     checkAcl, compileAcl, runAsExposure, scopeKey, subjectKey,
 } from "../components/src/planners/acl";
 import { checkAccess } from "../components/src/planners/access";
-import { Problems } from "../components/src/validation";
+import { Problems } from "../core/src/validation";
 import { evaluate } from "../policies/src/run";
 import { problemsOf } from "./harness/config";
 import { FAKE } from "./harness/mocks";
@@ -281,7 +281,7 @@ describe("levels that stay within their names", () => {
 describe("ACL namespaces", () => {
     it("are DNS-1123 labels: a leading digit is fine, uppercase is not", async () => {
         const { checkAcl } = await import("../components/src/planners/acl");
-        const { Problems } = await import("../components/src/validation");
+        const { Problems } = await import("../core/src/validation");
         const problemsOf = (namespace: string) => {
             const p = new Problems();
             checkAcl([rule({ namespace })], "paas:access.rules", p);

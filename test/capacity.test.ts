@@ -8,7 +8,7 @@ import { planCluster } from "../components/src/planners/cluster";
 import { INSTANCE_TYPES, aksMemoryReserve, allocatable, eksMemoryReserve, gkeMemoryReserve, tieredCpuReserve } from "../components/src/planners/instanceTypes";
 import { capacityOutput, checkPlatform, platformDemands, planPlatformCapacity } from "../components/src/planners/platform";
 import { Platform } from "../components/src/platform";
-import { ConfigError, Problems } from "../components/src/validation";
+import { ConfigError, Problems } from "../core/src/validation";
 import { settle, useMocks } from "./harness/mocks";
 import { STACKS, stackConfig } from "./harness/stacks";
 

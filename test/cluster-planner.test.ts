@@ -1,7 +1,7 @@
 /** The cluster planner's AKS rules: default pools that can run workloads, and non-overlapping ranges. */
 import { describe, expect, it } from "vitest";
 import { CLUSTER_DEFAULTS, type KubernetesClusterArgs, defaultNodePools, planCluster } from "../components/src/planners/cluster";
-import { Problems, formatProblem } from "../components/src/validation";
+import { Problems, formatProblem } from "../core/src/validation";
 
 function plan(args: Omit<KubernetesClusterArgs, "cloud"> & { cloud?: KubernetesClusterArgs["cloud"] }) {
     const problems = new Problems();

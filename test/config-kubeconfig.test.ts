@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../app/config";
-import { ConfigError } from "../components/src/validation";
+import { ConfigError } from "../core/src/validation";
 import { KUBECONFIG_FIXTURE, ROOT, runStack } from "./harness/stacks";
 
 const enc = (c: Record<string, unknown>) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));

@@ -1,7 +1,7 @@
 /** Cloud fields by each cloud's rules: instance types, tags and labels, IDs, ARNs, grants, generated names, versions. */
 import { describe, expect, it } from "vitest";
 import { SUPPORTED_KUBERNETES_MINORS } from "../components/src/planners/cluster";
-import { checkService } from "../components/src/planners/service";
+import { checkService } from "../core/src/planners/service";
 import { problemsOf } from "./harness/config";
 
 const pool = (over: object = {}) => ({ name: "system", minNodes: 1, maxNodes: 3, ...over });

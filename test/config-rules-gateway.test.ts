@@ -1,9 +1,9 @@
 /** Gateway API v1.5 rules, checked at parse time: HTTPRoute paths, headers, limits, hostnames, the Gateway's fields. */
 import { describe, expect, it } from "vitest";
-import { checkGateway, hostnamesIntersect } from "../components/src/planners/gateway";
-import { objectNameRule } from "../components/src/planners/workload";
-import { Problems } from "../components/src/validation";
-import { checkRoute, pathProblem } from "../components/src/planners/route";
+import { checkGateway, hostnamesIntersect } from "../core/src/planners/gateway";
+import { objectNameRule } from "../core/src/planners/workload";
+import { Problems } from "../core/src/validation";
+import { checkRoute, pathProblem } from "../core/src/planners/route";
 import { problemsOf } from "./harness/config";
 
 

@@ -2,9 +2,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { main } from "../app/main";
-import { ETCD_NAME_MAX, checkEtcd, etcdObjectNames } from "../components/src/planners/etcd";
-import { CRONJOB_NAME_MAX, STATEFULSET_NAME_MAX, cronScheduleProblem } from "../components/src/planners/workload";
-import { Problems } from "../components/src/validation";
+import { ETCD_NAME_MAX, checkEtcd, etcdObjectNames } from "../core/src/planners/etcd";
+import { CRONJOB_NAME_MAX, STATEFULSET_NAME_MAX, cronScheduleProblem } from "../core/src/planners/workload";
+import { Problems } from "../core/src/validation";
 import { problemsOf } from "./harness/config";
 import { settle, useMocks } from "./harness/mocks";
 

@@ -1,6 +1,6 @@
 /** "Covers the internet" and the cloud metadata endpoint: one planner, used by the config checks and the pack. */
 import { describe, expect, it } from "vitest";
-import { coversInternet, metadataAddressIn, parseIpBlock } from "../components/src/planners/network";
+import { coversInternet, metadataAddressIn, parseIpBlock } from "../core/src/planners/network";
 import { problemsOf } from "./harness/config";
 import * as aws from "../policies/src/aws";
 import * as azure from "../policies/src/azure";

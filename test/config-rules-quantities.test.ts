@@ -1,9 +1,9 @@
 /** Quantities, arithmetic and the reader's number rules. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkService } from "../components/src/planners/service";
-import { capacityWeights } from "../components/src/planners/weights";
-import { Problems, Reader } from "../components/src/validation";
+import { checkService } from "../core/src/planners/service";
+import { capacityWeights } from "../core/src/planners/weights";
+import { Problems, Reader } from "../core/src/validation";
 import { problemsOf } from "./harness/config";
 
 const svc = (over: object = {}) => ({ "paas:services": [{ name: "web", image: "nginx:1.27", port: 8080, ...over }] });

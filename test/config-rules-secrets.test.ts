@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { main } from "../app/main";
 import { engineSecretKeys, parseConfig } from "../app/config";
-import { literalCredentialReason } from "../components/src/planners/workload";
-import { ConfigError } from "../components/src/validation";
+import { literalCredentialReason } from "../core/src/planners/workload";
+import { ConfigError } from "../core/src/validation";
 import { settle, useMocks } from "./harness/mocks";
 import { runProgram } from "./harness/stacks";
 

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { main } from "../app/main";
 import { parseConfig } from "../app/config";
-import { ConfigError } from "../components/src/validation";
+import { ConfigError } from "../core/src/validation";
 import { settle, useMocks } from "./harness/mocks";
 import { STACKS, stackConfig } from "./harness/stacks";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../app/config";
-import { EtcdQuorum } from "../components/src/etcdQuorum";
+import { EtcdQuorum } from "../core/src/etcdQuorum";
 import {
     ETCD_IMAGE, ETCD_PRIORITY, type EtcdQuorumArgs, SNAPSHOT_SHELL_IMAGE, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
-} from "../components/src/planners/etcd";
+} from "../core/src/planners/etcd";
 import { settle, useMocks } from "./harness/mocks";
-import { selectorLabels, workloadLabels } from "../components/src/planners/workload";
+import { selectorLabels, workloadLabels } from "../core/src/planners/workload";
 import { problemsOf } from "./harness/config";
 import { type ProgramRun, runStack } from "./harness/stacks";
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { planEtcd } from "../components/src/planners/etcd";
+import { planEtcd } from "../core/src/planners/etcd";
 import { EtcdCluster } from "./harness/etcd";
 
 const clusters: EtcdCluster[] = [];

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { INCOMING_SNAPSHOT, RESTORE_REVISION_BUMP, SNAPSHOT_FILE, planEtcd, restoreArgs, snapshotJobScript } from "../components/src/planners/etcd";
+import { INCOMING_SNAPSHOT, RESTORE_REVISION_BUMP, SNAPSHOT_FILE, planEtcd, restoreArgs, snapshotJobScript } from "../core/src/planners/etcd";
 import { EtcdCluster, canRestore, etcdTool, freeBasePort } from "./harness/etcd";
 
 /** Runs the job's script on `dir` the way the container does (`sh -c`), in a non-UTC zone. */

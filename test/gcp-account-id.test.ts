@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_NAME } from "../components/src/planners/cluster";
 import { GCP_ACCOUNT_ID, gcpAccountId, gkeNodeAccountId, gsaAccountId, isGcpAccountId } from "../components/src/planners/iam";
-import { DNS_1035 } from "../components/src/planners/workload";
+import { DNS_1035 } from "../core/src/planners/workload";
 import { runStack } from "./harness/stacks";
 
 /** GCP's rule, written out again here: 6–30 characters of [a-z]([-a-z0-9]*[a-z0-9]). */

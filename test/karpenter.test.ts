@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type PoolShape, clusterDemands, placeWorkloads, poolShapes } from "../components/src/planners/capacity";
 import { planCluster } from "../components/src/planners/cluster";
 import { KARPENTER_DEFAULTS, clusterLimits, ec2NodeClass, karpenterNodePool, planKarpenter, poolLimit } from "../components/src/planners/karpenter";
-import { ConfigError, Problems } from "../components/src/validation";
+import { ConfigError, Problems } from "../core/src/validation";
 import { problemsOf } from "./harness/config";
 import { schemaErrors } from "./harness/schema";
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ETCD_DEFAULTS, planQuorum } from "../components/src/planners/etcd";
+import { ETCD_DEFAULTS, planQuorum } from "../core/src/planners/etcd";
 import { type AlertRule, ETCD_DB_QUOTA_WARNING, type RuleGroup, etcdRules, ruleFile } from "../components/src/planners/alerts";
 import { planMonitoring } from "../components/src/planners/monitoring";
 import { type PlatformArgs, platformMonitoringInput } from "../components/src/planners/platform";

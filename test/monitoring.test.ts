@@ -1,12 +1,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ETCD_DEFAULTS, planQuorum } from "../components/src/planners/etcd";
+import { ETCD_DEFAULTS, planQuorum } from "../core/src/planners/etcd";
 import { platformDashboard } from "../components/src/planners/dashboard";
 import { autoscalerRules, capacityRules, endpointSlicePattern, etcdRules, routeRules, ruleFile } from "../components/src/planners/alerts";
 import { planMonitoring } from "../components/src/planners/monitoring";
 import { type PlatformArgs, platformMonitoringInput } from "../components/src/planners/platform";
-import { SYSTEM_NAMESPACE_RULE as SYSTEM } from "../components/src/planners/workload";
+import { SYSTEM_NAMESPACE_RULE as SYSTEM } from "../core/src/planners/workload";
 import { hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
 import { problemsOf } from "./harness/config";
 import { evaluate } from "../policies/src/run";

@@ -10,10 +10,12 @@ import * as paas from "../components";
 import type {
     AccessControlArgs, AddonsArgs, AutoscalingArgs, EtcdQuorumArgs, GatewayArgs, KubernetesClusterArgs, PlatformArgs, ServiceArgs, WeightedRouteArgs,
 } from "../components";
-import { Problems } from "../components/src/validation";
+import { Problems } from "../core/src/validation";
 import { ROOT } from "./harness/stacks";
 
-const PLANNERS = path.join(ROOT, "components/src/planners");
+/** The planner folders: the core package's and the cloud package's (which builds on the core's). */
+const PLANNER_DIRS = [path.join(ROOT, "core/src/planners"), path.join(ROOT, "components/src/planners")];
+const plannerFiles = () => PLANNER_DIRS.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith(".ts")).map((f) => path.join(d, f)));
 
 describe("components/index.ts", () => {
     it("exports every component", () => {
@@ -58,9 +60,12 @@ describe("components/index.ts", () => {
 describe("planners", () => {
     it("import no component file: only other planners and the validation helpers", () => {
         const offenders: string[] = [];
-        for (const f of fs.readdirSync(PLANNERS).filter((f) => f.endsWith(".ts"))) {
-            const src = fs.readFileSync(path.join(PLANNERS, f), "utf8");
-            for (const m of src.matchAll(/from "(\.\.\/[^"]+)"/g)) if (m[1] !== "../validation") offenders.push(`${f}: ${m[1]}`);
+        for (const file of plannerFiles()) {
+            const src = fs.readFileSync(file, "utf8");
+            for (const m of src.matchAll(/from "(\.[^"]+)"/g)) {
+                const target = path.resolve(path.dirname(file), m[1]);
+                if (!PLANNER_DIRS.includes(path.dirname(target)) && path.basename(target) !== "validation") offenders.push(`${path.relative(ROOT, file)}: ${m[1]}`);
+            }
         }
         expect(offenders).toEqual([]);
     });
@@ -69,8 +74,7 @@ describe("planners", () => {
 /** `@default` text of every optional property of the exported input types (`…Args`, ACL rules) of the planners. */
 function documentedDefaults(): Map<string, Map<string, string | undefined>> {
     const out = new Map<string, Map<string, string | undefined>>();
-    for (const f of fs.readdirSync(PLANNERS).filter((f) => f.endsWith(".ts"))) {
-        const file = path.join(PLANNERS, f);
+    for (const file of plannerFiles()) {
         const sf = ts.createSourceFile(file, fs.readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
         sf.forEachChild((node) => {
             if (!ts.isInterfaceDeclaration(node) || !node.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return;

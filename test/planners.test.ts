@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { initialState, planAutoscaling, rawRecommendation, simulate, step as simulateStep } from "../components/src/planners/autoscaling";
-import { MAX_GATEWAY_WEIGHT, capacityWeights, equalWeights } from "../components/src/planners/weights";
+import { initialState, planAutoscaling, rawRecommendation, simulate, step as simulateStep } from "../core/src/planners/autoscaling";
+import { MAX_GATEWAY_WEIGHT, capacityWeights, equalWeights } from "../core/src/planners/weights";
 
 describe("capacityWeights (w_i = r_i / Σ r_j as integers)", () => {
     it("splits 1:2:5 capacities into exact percentages", () => {

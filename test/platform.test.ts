@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { Platform, type PlatformArgs } from "../components/src/platform";
-import { selectorLabels } from "../components/src/planners/workload";
-import { ConfigError } from "../components/src/validation";
+import { selectorLabels } from "../core/src/planners/workload";
+import { ConfigError } from "../core/src/validation";
 import { type Recorder, settle, useMocks } from "./harness/mocks";
 
 const T = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SERVICE_PROBES, serviceProbes } from "../components/src/planners/service";
-import { selectorLabels } from "../components/src/planners/workload";
+import { SERVICE_PROBES, serviceProbes } from "../core/src/planners/service";
+import { selectorLabels } from "../core/src/planners/workload";
 import { type ProgramRun, runStack } from "./harness/stacks";
 
 const T = {

@@ -15,8 +15,8 @@ import {
     IDENTITY_ANNOTATION, type WorkloadIdentityArgs, checkAccess,
 } from "./planners/access";
 import { awsGrantPolicy, azureRoleDefinitionId, gsaAccountId, irsaTrustPolicy, podIdentityTrustPolicy } from "./planners/iam";
-import { MANAGED_BY } from "./planners/workload";
-import { Problems } from "./validation";
+import { MANAGED_BY } from "../../core/src/planners/workload";
+import { Problems } from "../../core/src/validation";
 
 export type { AccessControlArgs, AwsGrantArgs, AzureGrantArgs, AzureRoleArgs, GcpGrantArgs, WorkloadIdentityArgs } from "./planners/access";
 

@@ -5,7 +5,7 @@ import { type AddonKey, type MonitoringNamespaceArgs, hardenedValues, planAddonN
 import type { Cloud } from "./planners/cluster";
 import { MONITORING_DEFAULTS } from "./planners/monitoring";
 import { type AddonsArgs, CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE, platformAddons } from "./planners/platform";
-import { MANAGED_BY } from "./planners/workload";
+import { MANAGED_BY } from "../../core/src/planners/workload";
 
 export type { AddonsArgs } from "./planners/platform";
 

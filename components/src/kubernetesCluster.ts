@@ -9,7 +9,7 @@ import { createAksNodePools, createKarpenterObjects } from "./cluster/karpenter"
 import { localCluster } from "./cluster/local";
 import type { CloudCluster } from "./cluster/types";
 import { type ClusterPlan, type KubernetesClusterArgs, planCluster } from "./planners/cluster";
-import { Problems } from "./validation";
+import { Problems } from "../../core/src/validation";
 
 export type { KubernetesClusterArgs } from "./planners/cluster";
 

@@ -7,8 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AccessControl } from "./accessControl";
 import { installAddons } from "./addons";
 import { installMonitoring } from "./monitoring";
-import { EtcdQuorum } from "./etcdQuorum";
-import { Gateway } from "./gateway";
+import { EtcdQuorum } from "../../core/src/etcdQuorum";
+import { Gateway } from "../../core/src/gateway";
 import { KubernetesCluster } from "./kubernetesCluster";
 import { CLUSTER_DEFAULTS } from "./planners/cluster";
 import {
@@ -16,10 +16,10 @@ import {
     planPlatformCapacity, planPlatformServices, platformMonitoringInput,
 } from "./planners/platform";
 import { planMonitoring } from "./planners/monitoring";
-import { MANAGED_BY } from "./planners/workload";
-import { Service } from "./service";
-import { Problems } from "./validation";
-import { WeightedRoute } from "./weightedRoute";
+import { MANAGED_BY } from "../../core/src/planners/workload";
+import { Service } from "../../core/src/service";
+import { Problems } from "../../core/src/validation";
+import { WeightedRoute } from "../../core/src/weightedRoute";
 
 export type {
     AddonsArgs, CapacityOverflow, PlatformAccessArgs, PlatformCapacityArgs, PlatformArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformRouteBackendArgs,

@@ -1,6 +1,6 @@
 /** AWS policies: EKS control plane and nodes, IAM documents. */
 import { READ_ONLY_ACTION } from "../../components/src/planners/iam";
-import { coversInternet } from "../../components/src/planners/network";
+import { coversInternet } from "../../core/src/planners/network";
 import { asArray, cloudName, jsonDoc, resourcePolicy } from "./policy";
 
 const EKS = "aws:eks/cluster:Cluster";

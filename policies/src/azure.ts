@@ -1,5 +1,5 @@
 /** Azure policies: AKS. */
-import { coversInternet } from "../../components/src/planners/network";
+import { coversInternet } from "../../core/src/planners/network";
 import { cloudName, resourcePolicy } from "./policy";
 
 const AKS = "azure-native:containerservice:ManagedCluster";

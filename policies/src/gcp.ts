@@ -1,5 +1,5 @@
 /** GCP policies: GKE clusters and node pools. */
-import { coversInternet } from "../../components/src/planners/network";
+import { coversInternet } from "../../core/src/planners/network";
 import { cloudName, resourcePolicy } from "./policy";
 
 const GKE = "gcp:container/cluster:Cluster";

@@ -1,6 +1,6 @@
 /** Kubernetes policies: workload security, network exposure, RBAC, availability. */
-import { coversInternet } from "../../components/src/planners/network";
-import { imageProblem, literalCredentialReason, parseImage } from "../../components/src/planners/workload";
+import { coversInternet } from "../../core/src/planners/network";
+import { imageProblem, literalCredentialReason, parseImage } from "../../core/src/planners/workload";
 import { type Report, type Subject, k8sName, resourcePolicy } from "./policy";
 
 /** Where the pod spec sits in each workload kind. */

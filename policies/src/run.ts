@@ -5,7 +5,7 @@
  */
 import type { EnforcementLevel } from "@pulumi/policy";
 import { allPolicies } from "./all";
-import { editDistance } from "../../components/src/validation";
+import { editDistance } from "../../core/src/validation";
 import type { PaasResourcePolicy, PaasStackPolicy, Subject } from "./policy";
 
 export type PolicyConfigFile = Record<string, EnforcementLevel | ({ enforcementLevel?: EnforcementLevel } & Record<string, unknown>)>;

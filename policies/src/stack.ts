@@ -2,7 +2,7 @@
 import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
 import { ADDON_NAMESPACE_LABEL } from "../../components/src/planners/addons";
-import { isSystemNamespace } from "../../components/src/planners/workload";
+import { isSystemNamespace } from "../../core/src/planners/workload";
 
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 export const STATEFULSET = "kubernetes:apps/v1:StatefulSet";

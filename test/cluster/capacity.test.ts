@@ -8,7 +8,7 @@ import { parseConfig } from "../../app/config";
 import { type CapacityScenario, type PoolShape, type WorkloadDemand, clusterDemands, placeWorkloads, poolShapes } from "../../components/src/planners/capacity";
 import { planCluster } from "../../components/src/planners/cluster";
 import { platformDemands } from "../../components/src/planners/platform";
-import { Problems } from "../../components/src/validation";
+import { Problems } from "../../core/src/validation";
 import type { NodeSpec } from "../../scripts/cluster/cluster";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { stackConfig } from "../harness/stacks";

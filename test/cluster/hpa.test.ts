@@ -4,7 +4,7 @@
  * takes is checked against the plan's arithmetic and against the project's own simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { initialState, planAutoscaling, step } from "../../components/src/planners/autoscaling";
+import { initialState, planAutoscaling, step } from "../../core/src/planners/autoscaling";
 import { clusterStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { startMetricsServer, type MetricsServer } from "../harness/metrics-server";

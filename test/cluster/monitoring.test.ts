@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpointSlicePattern, ruleFile } from "../../components/src/planners/alerts";
 import { planMonitoring } from "../../components/src/planners/monitoring";
 import { type PlatformArgs, platformMonitoringInput } from "../../components/src/planners/platform";
-import { restrictedContainerSecurity, restrictedPodSecurity } from "../../components/src/planners/workload";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../../core/src/planners/workload";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 import { clusterStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { freeBasePort } from "../harness/etcd";

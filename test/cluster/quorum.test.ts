@@ -5,7 +5,7 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { planEtcd } from "../../components/src/planners/etcd";
+import { planEtcd } from "../../core/src/planners/etcd";
 import { ZONES } from "../../scripts/cluster/cluster";
 import { clusterStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";

@@ -1,7 +1,7 @@
 /** Stack config as the engine hands it to the program, and the problems the parser reports. */
 import { expect } from "vitest";
 import { parseConfig } from "../../app/config";
-import { ConfigError } from "../../components/src/validation";
+import { ConfigError } from "../../core/src/validation";
 
 /** Structured values arrive as JSON text, strings as they are. */
 export const enc = (c: Record<string, unknown>): Record<string, string> =>

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
-import { type Addressing, type EtcdPlan, loopbackAddressing, memberFlags } from "../../components/src/planners/etcd";
+import { type Addressing, type EtcdPlan, loopbackAddressing, memberFlags } from "../../core/src/planners/etcd";
 import { ROOT } from "./stacks";
 
 /** The etcd binary: the toolchain's, else one on PATH; fails with how to get it. */

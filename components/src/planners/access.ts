@@ -1,11 +1,11 @@
 /** AccessControl args, their defaults and checks, shared by the config parser and the component. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../validation";
+import { Problems } from "../../../core/src/validation";
 import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl, compileAcl, runAsExposure } from "./acl";
 import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
 import { AWS_WORKLOAD_IDENTITIES, type AwsWorkloadIdentity } from "./karpenter";
-import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "./workload";
+import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "../../../core/src/planners/workload";
 
 export interface AwsGrantArgs {
     /** IAM actions, each named (no wildcards). */

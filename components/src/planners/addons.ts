@@ -6,7 +6,7 @@
  */
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_DEFAULTS } from "./monitoring";
 import { CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./platform";
-import { DNS_EGRESS, MANAGED_BY } from "./workload";
+import { DNS_EGRESS, MANAGED_BY } from "../../../core/src/planners/workload";
 
 export type AddonKey = "metricsServer" | "envoyGateway" | "certManager" | "monitoring";
 

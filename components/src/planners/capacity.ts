@@ -15,7 +15,7 @@ import { CRITICAL_ADDONS_ONLY_TAINT, type Cloud, type ClusterPlan, type NodePool
 import { type Allocatable, allocatable } from "./instanceTypes";
 import { CLUSTER_AUTOSCALER } from "./clusterAutoscaler";
 import { KARPENTER, KARPENTER_LABELS, karpenterCapacityType } from "./karpenter";
-import { quantityValue } from "./workload";
+import { quantityValue } from "../../../core/src/planners/workload";
 
 export const TaintEffect = { NoSchedule: "NoSchedule", PreferNoSchedule: "PreferNoSchedule", NoExecute: "NoExecute" } as const;
 export type TaintEffect = (typeof TaintEffect)[keyof typeof TaintEffect];

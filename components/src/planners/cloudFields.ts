@@ -3,7 +3,7 @@
  * subnet, role and resource-group identifiers. A value the cloud refuses fails only when the
  * resource is created, so the planner checks it at parse time. Pure.
  */
-import type { Problems } from "../validation";
+import type { Problems } from "../../../core/src/validation";
 import type { Cloud } from "./cluster";
 
 /**

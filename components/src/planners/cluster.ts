@@ -2,13 +2,15 @@
  * Cluster planner: resolves every default of {@link KubernetesClusterArgs} once and checks the
  * semantic rules (ranges, CIDR overlaps, pool roles). Pure: plain data in, plain data out.
  */
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION_RULE, isSupportedKubernetesVersion } from "../../../core/src/planners/kubernetesVersion";
+export { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION_RULE, SUPPORTED_KUBERNETES_MINORS, isSupportedKubernetesVersion } from "../../../core/src/planners/kubernetesVersion";
 import type * as pulumi from "@pulumi/pulumi";
-import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../validation";
+import { type Cidr, Problems, cidrContains, cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseCidr, parseIpv4, subnet } from "../../../core/src/validation";
 import { AWS_ROLE_ARN, AWS_SUBNET_ID, AZURE_RESOURCE_GROUP, checkTags, machineTypeProblem } from "./cloudFields";
 import type { AwsWorkloadIdentity, EksNodeProvisioning, KarpenterArgs, KarpenterPlan, PoolLimit } from "./karpenter";
-import { coversInternet } from "./network";
+import { coversInternet } from "../../../core/src/planners/network";
 import { NODE_PROVISIONING_DEFAULTS, karpenterProvisions, planAksNodeAutoProvisioning, planEksNodeProvisioning, planGkeNodeAutoProvisioning } from "./nodeProvisioning";
-import { labelKeyProblem, labelValueProblem } from "./workload";
+import { labelKeyProblem, labelValueProblem } from "../../../core/src/planners/workload";
 
 /** Where the cluster runs. `local` creates no cluster: it targets a kubeconfig or renders manifests. */
 export const Cloud = { Aws: "aws", Gcp: "gcp", Azure: "azure", Local: "local" } as const;
@@ -158,7 +160,7 @@ export interface KubernetesClusterArgs {
 
 /** Every default of {@link KubernetesClusterArgs}; the planner, the components and the docs read these. */
 export const CLUSTER_DEFAULTS = {
-    kubernetesVersion: "1.35",
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
     machineType: { aws: "m6i.large", gcp: "e2-standard-4", azure: "Standard_D4s_v5", local: "local" } as Readonly<Record<Cloud, string>>,
     /** The pool every cloud gets when none is configured. */
     systemPool: { name: "system", minNodes: 2, maxNodes: 6 },
@@ -172,25 +174,10 @@ export const CLUSTER_DEFAULTS = {
     local: { renderDirectory: "rendered" },
 } as const;
 
-export const DEFAULT_KUBERNETES_VERSION = CLUSTER_DEFAULTS.kubernetesVersion;
 export const DEFAULT_MACHINE_TYPE = CLUSTER_DEFAULTS.machineType;
 /** The taint AKS documents for a System pool reserved for critical add-ons. */
 export const CRITICAL_ADDONS_ONLY_TAINT = "CriticalAddonsOnly=true:NoSchedule";
 export const NODE_POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
-/**
- * The Kubernetes minor versions the platform supports: older ones leave the managed services'
- * standard support, newer ones are untested (the HPA plans and the cluster tier know these).
- * The one place the window is written; move it with the clouds' release calendars.
- */
-export const SUPPORTED_KUBERNETES_MINORS = { min: 33, max: 35 } as const;
-export const KUBERNETES_VERSION_RULE =
-    `must be a supported minor version from "1.${SUPPORTED_KUBERNETES_MINORS.min}" to "1.${SUPPORTED_KUBERNETES_MINORS.max}", e.g. "${CLUSTER_DEFAULTS.kubernetesVersion}"`;
-
-export function isSupportedKubernetesVersion(v: string): boolean {
-    const m = /^1\.(\d{1,3})$/.exec(v);
-    return m !== null && Number(m[1]) >= SUPPORTED_KUBERNETES_MINORS.min && Number(m[1]) <= SUPPORTED_KUBERNETES_MINORS.max;
-}
-
 export const CLUSTER_NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
 export interface NodePoolPlan {

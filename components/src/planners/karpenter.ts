@@ -4,7 +4,7 @@
  * AKS node auto-provisioning. Every limit comes from the pools' maxima, so a pool that is
  * provisioned on demand can never grow past what the capacity plan placed pods on. Pure.
  */
-import type { Problems } from "../validation";
+import type { Problems } from "../../../core/src/validation";
 import type { PolicyDocument } from "./iam";
 import { INSTANCE_TYPES } from "./instanceTypes";
 

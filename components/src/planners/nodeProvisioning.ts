@@ -3,7 +3,7 @@
  * groups (cluster autoscaler) or Karpenter, GKE node auto-provisioning, AKS node
  * auto-provisioning. The cluster planner calls these; the limits come from the pools' maxima. Pure.
  */
-import type { Problems } from "../validation";
+import type { Problems } from "../../../core/src/validation";
 import { ACCESS_DEFAULTS } from "./access";
 import type { AwsClusterArgs, AzureClusterArgs, GcpClusterArgs, NodePoolArgs } from "./cluster";
 import {

@@ -1,18 +1,18 @@
 /** Platform args, their defaults, the cross-reference checks and the derived wiring of its parts. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
-import { Problems } from "../validation";
+import { Problems } from "../../../core/src/validation";
 import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
 import type { AclRule, AclSubject } from "./acl";
 import type { AddonKey } from "./addons";
 import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, clusterDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
 import { CLUSTER_DEFAULTS, type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
-import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "./etcd";
-import { checkGatewayNames, hostnameProblem } from "./gateway";
+import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "../../../core/src/planners/etcd";
+import { checkGatewayNames, hostnameProblem } from "../../../core/src/planners/gateway";
 import { type MonitoringArgs, type MonitoringInput, checkMonitoring, resolveMonitoring, scrapePolicyName } from "./monitoring";
-import { planAutoscaling } from "./autoscaling";
-import { type WeightedRouteArgs, checkRoute, planRouteWeights } from "./route";
-import { type ServiceArgs, type ServiceCallArgs, checkService, resolveService } from "./service";
-import { CPU_QUANTITY, DNS_1123_LABEL, MEMORY_QUANTITY, SYSTEM_NAMESPACE_RULE, isSystemNamespace } from "./workload";
+import { planAutoscaling } from "../../../core/src/planners/autoscaling";
+import { type WeightedRouteArgs, checkRoute, planRouteWeights } from "../../../core/src/planners/route";
+import { type ServiceArgs, type ServiceCallArgs, checkService, resolveService } from "../../../core/src/planners/service";
+import { CPU_QUANTITY, DNS_1123_LABEL, MEMORY_QUANTITY, SYSTEM_NAMESPACE_RULE, isSystemNamespace } from "../../../core/src/planners/workload";
 
 /** Which gateway implementation serves the platform's Gateway. */
 export const GatewayController = { Envoy: "envoy", Gke: "gke", None: "none" } as const;

@@ -19,7 +19,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as tlsTypes from "@pulumi/tls";
 import {
     BACKUP_DIR, CLIENT_PORT, ETCD_EPHEMERAL_STORAGE, ETCD_PRIORITY, type EtcdPlan, type EtcdQuorumArgs, INCOMING_SNAPSHOT, METRICS_PORT, PEER_PORT,
     SNAPSHOT_STARTING_DEADLINE_SECONDS, checkEtcd, etcdPriorityClassName, kubernetesAddressing, memberFlags, planEtcd, snapshotJobScript,
@@ -217,6 +217,7 @@ export class EtcdQuorum extends pulumi.ComponentResource {
 
     /** CA, server/peer and client certificates made by Pulumi and stored as Kubernetes Secrets. */
     private pulumiCertificates(name: string, obj: string, ns: string, labels: Record<string, string>, dnsNames: string[], serverSecret: string, clientSecret: string): void {
+        const tls = loadTls();
         const child = { parent: this };
         const key = (n: string) => new tls.PrivateKey(`${name}-${n}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, child);
         const caKey = key("ca");
@@ -347,4 +348,18 @@ export class EtcdQuorum extends pulumi.ComponentResource {
 /** CPU limit: twice the request (etcd is latency-sensitive; throttling would stall heartbeats). */
 function doubleCpu(cpu: string): string {
     return cpu.endsWith("m") ? `${Number(cpu.slice(0, -1)) * 2}m` : String(Number(cpu) * 2);
+}
+
+/**
+ * @pulumi/tls, loaded only for `certificates: pulumi`: the core package depends on @pulumi/pulumi
+ * and @pulumi/kubernetes alone, so a program that lets cert-manager issue the certificates needs
+ * neither the package nor its provider plugin.
+ */
+function loadTls(): typeof tlsTypes {
+    try {
+        return require("@pulumi/tls") as typeof tlsTypes;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
+        throw new Error('EtcdQuorum certificates "pulumi" needs the @pulumi/tls package: add it to the program (npm install @pulumi/tls), or set certificates to "cert-manager"');
+    }
 }

@@ -2,7 +2,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../validation";
 import { AUTOSCALING_DEFAULTS, type AutoscalingArgs, resolveAutoscaling } from "./autoscaling";
-import { CLUSTER_DEFAULTS, KUBERNETES_VERSION_RULE, isSupportedKubernetesVersion } from "./cluster";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSION_RULE, isSupportedKubernetesVersion } from "./kubernetesVersion";
 import { coversInternet, metadataAddressIn, parseIpBlock } from "./network";
 import {
     CPU_QUANTITY, DNS_1035, DNS_EGRESS, ENV_NAME, MEMORY_QUANTITY, imageProblem, isDnsSubdomain, objectNameRule, labelKeyProblem, labelValueProblem,
@@ -131,7 +131,7 @@ export const SERVICE_DEFAULTS = {
     runAsUser: 65532,
     automountServiceAccountToken: false,
     exposeToGateway: true,
-    kubernetesVersion: CLUSTER_DEFAULTS.kubernetesVersion,
+    kubernetesVersion: DEFAULT_KUBERNETES_VERSION,
     autoscaling: AUTOSCALING_DEFAULTS,
 } as const;
 

@@ -1,0 +1,112 @@
+/**
+ * The core package through the real CLI, as another program gets it: a copy of core/ on its own
+ * (npm installs its dependencies there, as the engine does), a Pulumi home holding the kubernetes
+ * provider plugin and nothing else, no network for plugins. `pulumi package get-schema` describes
+ * the four components, and the Pulumi YAML example (examples/yaml) runs them: rendered, with the
+ * route's weights from the capacities, no drift, destroyed.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { engineEnv, pulumiBinary } from "../harness/engine";
+import { ROOT } from "../harness/stacks";
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+function run(cmd: string, args: string[], cwd: string, timeout = 300_000): string {
+    const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout, maxBuffer: 64 << 20 });
+    const out = `${r.stdout}${r.stderr}`;
+    if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${out.slice(-3000)}`);
+    return r.stdout;
+}
+const pulumi = (args: string[], cwd: string) => run(pulumiBinary(), [...args, "--non-interactive", "--color", "never"], cwd);
+
+/** Copies a folder of the repository, leaving out node_modules. */
+function copy(from: string, to: string): void {
+    fs.cpSync(path.join(ROOT, from), path.join(dir, to), { recursive: true, filter: (s) => !s.split(path.sep).includes("node_modules") });
+}
+
+function duBytes(p: string): number {
+    const st = fs.lstatSync(p);
+    if (!st.isDirectory()) return st.size;
+    return fs.readdirSync(p).reduce((n, e) => n + duBytes(path.join(p, e)), 0);
+}
+
+beforeAll(() => {
+    const plugin = path.join(ROOT, ".tools/bin/pulumi-resource-kubernetes");
+    if (!fs.existsSync(plugin)) throw new Error("the kubernetes provider plugin is missing: run `npm run toolchain` (builds it into .tools/bin)");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-core-"));
+    copy("core", "core");
+    copy("examples/yaml", "examples/yaml");
+    fs.mkdirSync(path.join(dir, ".state"));
+    env = { ...engineEnv, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_CONFIG_PASSPHRASE: "core-test" };
+    run("npm", ["install", "--no-audit", "--no-fund"], path.join(dir, "core"));
+    // The one plugin the package needs, at the version of the SDK it depends on; PATH is not
+    // enough for `package get-schema`, which looks in the Pulumi home and would download.
+    const version = JSON.parse(fs.readFileSync(path.join(dir, "core/node_modules/@pulumi/kubernetes/package.json"), "utf8")).version;
+    pulumi(["plugin", "install", "resource", "kubernetes", version, "--file", plugin], dir);
+}, 600_000);
+afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the core package from the CLI", () => {
+    it("has only its own dependencies installed, no cloud SDK", () => {
+        const installed = fs.readdirSync(path.join(dir, "core/node_modules/@pulumi")).sort();
+        expect(installed).toEqual(["kubernetes", "pulumi"]);
+        console.log(`core package: node_modules ${(duBytes(path.join(dir, "core/node_modules")) / 2 ** 20).toFixed(0)} MiB`);
+    });
+
+    it("is described by `pulumi package get-schema` offline: four components with typed inputs and outputs", () => {
+        const schema = JSON.parse(pulumi(["package", "get-schema", path.join(dir, "core")], dir));
+        expect(schema.name).toBe("paas");
+        expect(Object.keys(schema.resources).sort()).toEqual(["paas:index:EtcdQuorum", "paas:index:Gateway", "paas:index:Service", "paas:index:WeightedRoute"]);
+        const r = (t: string) => schema.resources[`paas:index:${t}`];
+        for (const t of ["EtcdQuorum", "Gateway", "Service", "WeightedRoute"]) {
+            expect([t, r(t).isComponent]).toEqual([t, true]);
+            expect(Object.keys(r(t).inputProperties).length, t).toBeGreaterThan(0);
+        }
+        expect(r("Service").requiredInputs.sort()).toEqual(["image", "namespace"]);
+        expect(r("WeightedRoute").requiredInputs.sort()).toEqual(["backends", "gatewayName", "gatewayNamespace", "namespace"]);
+        expect(r("EtcdQuorum").inputProperties.certificates.$ref).toMatch(/^#\/types\/paas:index:EtcdCertificates$/);
+        expect(Object.keys(r("Gateway").properties).sort()).toEqual(["gatewayName", "gatewayNamespace"]);
+        expect(Object.keys(r("EtcdQuorum").properties)).toContain("clientEndpoint");
+        // No cloud package anywhere in it.
+        expect(JSON.stringify(schema)).not.toMatch(/"(aws|gcp|azure-native|tls):/);
+    });
+});
+
+describe("the Pulumi YAML example (examples/yaml)", () => {
+    const example = () => path.join(dir, "examples/yaml");
+    const out = () => path.join(dir, "rendered");
+    const rendered = () => (fs.existsSync(out()) ? fs.readdirSync(out(), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".yaml")).sort() : []);
+    const object = (file: string) => parse(fs.readFileSync(path.join(out(), "1-manifest", file), "utf8"));
+
+    beforeAll(() => {
+        pulumi(["stack", "init", "dev"], example());
+        pulumi(["config", "set", "renderDir", out()], example());
+    });
+
+    it("runs Gateway, two Services, a WeightedRoute and an EtcdQuorum on `pulumi up`", () => {
+        const text = pulumi(["up", "--yes"], example());
+        expect(text).toMatch(/\+ 38 created/);
+        expect(rendered()).toHaveLength(31);
+        const route = object("gateway.networking.k8s.io_v1-httproute-shop-web.yaml");
+        expect(route.spec.rules.map((rule: any) => rule.backendRefs.map((b: any) => [b.name, b.weight]))).toEqual([[["web-v1", 75], ["web-v2", 25]]]);
+        expect(route.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "gateway", namespace: "shop", sectionName: "https" }]);
+        const etcd = object("apps_v1-statefulset-shop-etcd.yaml");
+        expect([etcd.spec.replicas, object("policy_v1-poddisruptionbudget-shop-etcd.yaml").spec.maxUnavailable]).toEqual([3, 1]);
+        expect(object("apps_v1-deployment-shop-web-v2.yaml").spec.template.spec.containers[0].image).toBe("ghcr.io/acme/web:1.5.0");
+        expect(JSON.parse(pulumi(["stack", "output", "--json"], example()))).toEqual({ gateway: "gateway", etcdEndpoint: "https://etcd.shop.svc.cluster.local:2379" });
+    });
+
+    it("has no drift, and `destroy` removes what it rendered", () => {
+        expect(pulumi(["preview", "--expect-no-changes"], example())).toMatch(/38 unchanged/);
+        pulumi(["destroy", "--yes"], example());
+        expect(rendered()).toEqual([]);
+    });
+});
