@@ -120,7 +120,7 @@ if (ONLY.has("engine") && hasPulumi) {
         }
         const program = scratch(`program-${n}`, (dir) => {
             fs.copyFileSync(path.join(ROOT, "index.ts"), path.join(dir, "index.ts"));
-            for (const d of ["app", "components"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
+            for (const d of ["app", "core", "components"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
             fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), stringify({ config: benchConfig(n) }));
         });
         const floor = scratch(`floor-${n}`, (dir) => {

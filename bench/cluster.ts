@@ -69,7 +69,7 @@ export async function clusterBench(ctx: ClusterBenchContext): Promise<{ rows: Re
             });
             const program = ctx.scratch(`cluster-program-${n}`, (d) => {
                 fs.copyFileSync(path.join(ctx.root, "index.ts"), path.join(d, "index.ts"));
-                for (const sub of ["app", "components"]) fs.cpSync(path.join(ctx.root, sub), path.join(d, sub), { recursive: true, filter: (s) => !s.includes("node_modules") });
+                for (const sub of ["app", "core", "components"]) fs.cpSync(path.join(ctx.root, sub), path.join(d, sub), { recursive: true, filter: (s) => !s.includes("node_modules") });
                 fs.writeFileSync(path.join(d, "Pulumi.local.yaml"), stringify({ config }));
             });
             const floor = floorProject(`cluster-floor-${n}`, graph);

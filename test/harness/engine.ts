@@ -60,7 +60,7 @@ export function scratchProject(stackFile: string, opts: { index?: string; timeou
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-engine-"));
     for (const f of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     if (opts.index !== undefined) fs.writeFileSync(path.join(dir, "index.ts"), opts.index);
-    for (const d of ["app", "components", "policies"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
+    for (const d of ["app", "core", "components", "policies"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), stackFile);
     fs.mkdirSync(path.join(dir, ".state"));

@@ -54,10 +54,12 @@ function portFree(port: number): Promise<boolean> {
 /**
  * A base port whose loopback ports base … base+10·members+2 are all free (member i of an
  * EtcdCluster uses base+10i … base+10i+2), searched from a start that varies per process.
+ * Below Linux's ephemeral range (32768 and up): a port found free there can be taken by any
+ * outgoing connection before the member binds it.
  */
 export async function freeBasePort(members: number): Promise<number> {
     for (let attempt = 0; attempt < 200; attempt++) {
-        const base = 30000 + ((process.pid * 13 + attempt * 97) % 25000);
+        const base = 20000 + ((process.pid * 13 + attempt * 97) % 12000);
         const ports = Array.from({ length: members }, (_, i) => [0, 1, 2].map((k) => base + 10 * i + k)).flat();
         if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
     }
