@@ -19,7 +19,8 @@ case ":$PATH:" in
   *) export PATH="$PATH:$PAAS_ROOT/.tools/bin" ;;
 esac
 
-# Makes `pulumi` available: an installed one, or the one built from Go modules.
+# Makes `pulumi` available: an installed one, or the one built from Go modules. With tool
+# names (see scripts/toolchain.sh --help), builds only those; with none, the whole toolchain.
 paas_ensure_toolchain() {
   if ! command -v go >/dev/null 2>&1 && ! command -v pulumi >/dev/null 2>&1; then
     cat >&2 <<'MSG'
@@ -31,7 +32,7 @@ MSG
     return 1
   fi
   if command -v go >/dev/null 2>&1; then
-    bash "$PAAS_ROOT/scripts/toolchain.sh"
+    bash "$PAAS_ROOT/scripts/toolchain.sh" "$@"
   fi
   command -v pulumi >/dev/null 2>&1 || { echo "paas: pulumi is still not on PATH after the toolchain step" >&2; return 1; }
 }

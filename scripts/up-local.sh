@@ -26,7 +26,13 @@ for a in "$@"; do
   esac
 done
 
-paas_ensure_toolchain
+# What this run needs, not the test tiers' tools: the engine and the kubernetes provider, and
+# to deploy, the control plane (etcd, kube-*, kwok, the CRDs).
+if ((render)); then
+  paas_ensure_toolchain pulumi language-nodejs kubernetes
+else
+  paas_ensure_toolchain pulumi language-nodejs kubernetes etcd kube kwok crds
+fi
 policy=(--policy-pack policies --policy-pack-config "${PAAS_POLICY_CONFIG:-policies/config/dev.json}")
 
 if ((render)); then
