@@ -1,11 +1,12 @@
 /** Real etcd processes on loopback, started from the planner's own flags, stopped by PID. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
 import { type Addressing, type EtcdPlan, loopbackAddressing, memberFlags } from "../../core/src/planners/etcd";
 import { ROOT } from "./stacks";
+import { spawnLogged, stopChild } from "./tools";
 
 /** The etcd binary: the toolchain's, else one on PATH; fails with how to get it. */
 export function etcdBinary(): string {
@@ -101,9 +102,7 @@ export class EtcdCluster {
     }
 
     start(i: number): void {
-        const log = fs.openSync(path.join(this.dir, `m${i}.log`), "a");
-        this.procs[i] = spawn(this.binary, this.flags(i), { stdio: ["ignore", log, log] });
-        fs.closeSync(log);
+        this.procs[i] = spawnLogged(this.binary, this.flags(i), path.join(this.dir, `m${i}.log`));
     }
 
     startAll(): void {
@@ -112,12 +111,7 @@ export class EtcdCluster {
 
     /** SIGKILL by the PID we started; waits until the process is gone. */
     async kill(i: number): Promise<void> {
-        const p = this.procs[i];
-        if (!p || p.exitCode !== null || p.signalCode !== null) return;
-        const gone = new Promise((res) => p.once("exit", res));
-        process.kill(p.pid!, "SIGKILL");
-        await gone;
-        this.procs[i] = undefined;
+        if (await stopChild(this.procs[i], "SIGKILL")) this.procs[i] = undefined;
     }
 
     async stopAll(): Promise<void> {

@@ -1,8 +1,8 @@
 /** kube-state-metrics from the toolchain, on loopback against a test cluster; stopped by the PID started. */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findTool } from "./tools";
+import { findTool, spawnLogged, stopChild } from "./tools";
 
 /** The kube-state-metrics 2.x binary: the toolchain's, else one on PATH; fails with how to get it. */
 export function kubeStateMetricsBinary(): string {
@@ -20,14 +20,12 @@ export class KubeStateMetrics {
     }
 
     start(kubeconfig: string): void {
-        const log = fs.openSync(path.join(this.dir, "kube-state-metrics.log"), "a");
-        this.proc = spawn(kubeStateMetricsBinary(), [
+        this.proc = spawnLogged(kubeStateMetricsBinary(), [
             `--kubeconfig=${kubeconfig}`,
             "--host=127.0.0.1", `--port=${this.port}`,
             "--telemetry-host=127.0.0.1", `--telemetry-port=${this.port + 1}`,
             "--resources=horizontalpodautoscalers,endpointslices,poddisruptionbudgets,pods",
-        ], { cwd: this.dir, stdio: ["ignore", log, log] });
-        fs.closeSync(log);
+        ], path.join(this.dir, "kube-state-metrics.log"), this.dir);
     }
 
     get pid(): number | undefined {
@@ -50,10 +48,6 @@ export class KubeStateMetrics {
     }
 
     async stop(): Promise<void> {
-        const p = this.proc;
-        if (!p || p.exitCode !== null || p.signalCode !== null) return;
-        const gone = new Promise((res) => p.once("exit", res));
-        process.kill(p.pid!, "SIGTERM");
-        await gone;
+        await stopChild(this.proc, "SIGTERM");
     }
 }

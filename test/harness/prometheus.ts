@@ -1,8 +1,8 @@
 /** promtool and a real Prometheus on loopback, from the toolchain; servers are stopped by the PID started. */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { findTool } from "./tools";
+import { findTool, spawnLogged, stopChild } from "./tools";
 
 const HOW_TO_GET = "run `npm run toolchain -- prometheus` (or `bash scripts/toolchain.sh prometheus`): it builds prometheus and promtool from the Go module github.com/prometheus/prometheus into .tools/bin";
 
@@ -37,14 +37,12 @@ export class PrometheusServer {
     }
 
     start(configFile: string): void {
-        const log = fs.openSync(path.join(this.dir, "prometheus.log"), "a");
-        this.proc = spawn(prometheusTool("prometheus"), [
+        this.proc = spawnLogged(prometheusTool("prometheus"), [
             `--config.file=${configFile}`,
             `--storage.tsdb.path=${path.join(this.dir, "data")}`,
             `--web.listen-address=127.0.0.1:${this.port}`,
             "--log.level=warn",
-        ], { cwd: this.dir, stdio: ["ignore", log, log] });
-        fs.closeSync(log);
+        ], path.join(this.dir, "prometheus.log"), this.dir);
     }
 
     get pid(): number | undefined {
@@ -86,10 +84,6 @@ export class PrometheusServer {
 
     /** SIGTERM by the PID started, then waits for the exit. */
     async stop(): Promise<void> {
-        const p = this.proc;
-        if (!p || p.exitCode !== null || p.signalCode !== null) return;
-        const gone = new Promise((res) => p.once("exit", res));
-        process.kill(p.pid!, "SIGTERM");
-        await gone;
+        await stopChild(this.proc, "SIGTERM");
     }
 }
