@@ -3,13 +3,12 @@
  * WeightedRoute and EtcdQuorum from YAML, into the project's control plane with the provider's
  * await; then no drift, then destroy leaves nothing of it.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
-import { engineEnv, pulumiBinary } from "../harness/engine";
+import { runPulumi, scratchEnv } from "../harness/engine";
 import { ROOT } from "../harness/stacks";
 
 const NS = "shop";
@@ -19,22 +18,15 @@ let cluster: TestCluster;
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function pulumi(args: string[]): string {
-    const r = spawnSync(pulumiBinary(), [...args, "--non-interactive", "--color", "never"], {
-        cwd: path.join(ROOT, "examples/yaml"), env, encoding: "utf8", timeout: 540_000, killSignal: "SIGINT", maxBuffer: 64 << 20,
-    });
-    const out = `${r.stdout}${r.stderr}`;
-    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.status ?? r.signal}:\n${out.slice(-4000)}`);
-    return r.stdout;
-}
+/** The stdout of a `pulumi` command run in the example's folder. */
+const pulumi = (args: string[]) => runPulumi(args, { cwd: path.join(ROOT, "examples/yaml"), env, timeoutMs: 540_000 }).stdout;
 
 beforeAll(async () => {
     cluster = await startTestCluster(Number(process.env.PAAS_TEST_CLUSTER_PORT_BASE ?? 17_470) + 100);
     // The example where it stands (its `packages` path ../../core is the repository's core/, whose
     // dependencies the root install provides); its state and Pulumi home in a folder of the test's.
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-yaml-example-"));
-    fs.mkdirSync(path.join(dir, ".state"));
-    env = { ...engineEnv, KUBECONFIG: cluster.info.kubeconfig, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_CONFIG_PASSPHRASE: "yaml-example" };
+    env = scratchEnv(dir, { KUBECONFIG: cluster.info.kubeconfig });
     pulumi(["stack", "init", STACK]);
 });
 afterAll(async () => {

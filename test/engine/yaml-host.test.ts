@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { engineEnv, pulumiBinary } from "../harness/engine";
+import { engineEnv, runPulumi, scratchEnv } from "../harness/engine";
 import { ROOT } from "../harness/stacks";
 
 const PROGRAM = `name: yaml-render
@@ -48,12 +48,8 @@ let dir: string;
 let out: string;
 let env: NodeJS.ProcessEnv;
 
-function pulumi(args: string[]): string {
-    const r = spawnSync(pulumiBinary(), [...args, "--non-interactive", "--color", "never"], { cwd: dir, env, encoding: "utf8", timeout: 180_000 });
-    const text = `${r.stdout}${r.stderr}`;
-    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.status}:\n${text.slice(-3000)}`);
-    return text;
-}
+/** The output of a `pulumi` command in the program's folder, stdout then stderr. */
+const pulumi = (args: string[]) => runPulumi(args, { cwd: dir, env, timeoutMs: 180_000 }).out;
 
 beforeAll(() => {
     const host = path.join(ROOT, ".tools/bin/pulumi-language-yaml");
@@ -63,8 +59,7 @@ beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-yaml-"));
     out = path.join(dir, "rendered");
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), PROGRAM);
-    fs.mkdirSync(path.join(dir, ".state"));
-    env = { ...engineEnv, PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_HOME: path.join(dir, ".pulumi-home") };
+    env = scratchEnv(dir);
     pulumi(["stack", "init", "dev"]);
     pulumi(["config", "set", "renderDir", out]);
 });

@@ -16,10 +16,21 @@ export const engineEnv: NodeJS.ProcessEnv = {
 };
 delete engineEnv.KUBECONFIG;
 
+/**
+ * The engine's environment with a file backend (`<dir>/.state`, created here) and a Pulumi home
+ * (`<dir>/.pulumi-home`) of its own, then `extra` (a KUBECONFIG, say).
+ */
+export function scratchEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    fs.mkdirSync(path.join(dir, ".state"), { recursive: true });
+    return { ...engineEnv, PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_HOME: path.join(dir, ".pulumi-home"), ...extra };
+}
+
+let pulumiPath: string | undefined;
 export function pulumiBinary(): string {
+    if (pulumiPath) return pulumiPath;
     const r = spawnSync("bash", ["-c", "command -v pulumi"], { env: engineEnv, encoding: "utf8" });
     if (r.status !== 0) throw new Error("no pulumi CLI: run `npm run toolchain` (builds it from Go modules into .tools/bin) or install the Pulumi CLI");
-    return r.stdout.trim();
+    return (pulumiPath = r.stdout.trim());
 }
 
 /**
@@ -44,7 +55,46 @@ export function clusterStackYaml(kubeconfigFile: string, config: Record<string, 
     });
 }
 
-export interface RunResult { code: number; out: string }
+/** How a command ended: its exit code (-1 when it had none), stdout then stderr, and stdout alone. */
+export interface RunResult { code: number; out: string; stdout: string }
+
+export interface RunOptions {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    /** Default 5 minutes; then SIGINT, on which pulumi stops its plugins and saves its state. */
+    timeoutMs?: number;
+    /** Returns a failure instead of throwing. */
+    allowFail?: boolean;
+}
+
+const tail = (label: string, text: string, max = 4000) =>
+    text.trim() ? `\n--- ${label}${text.length > max ? ` (last ${max} characters)` : ""}:\n${text.slice(-max)}` : "";
+
+/**
+ * Runs `command` to its end; unless `allowFail`, throws when it does not exit 0, naming the
+ * command, how it ended and the ends of its stderr and stdout.
+ */
+export function runCommand(command: string, args: readonly string[], opts: RunOptions): RunResult {
+    const timeout = opts.timeoutMs ?? 300_000;
+    const r = spawnSync(command, args, { cwd: opts.cwd, env: opts.env, encoding: "utf8", timeout, killSignal: "SIGINT", maxBuffer: 64 << 20 });
+    const stdout = r.stdout ?? "";
+    const stderr = r.stderr ?? "";
+    if ((r.error || r.status !== 0) && !opts.allowFail) {
+        const how = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT" ? `timed out after ${timeout / 1000} s`
+            : r.error ? `failed (${r.error.message})`
+            : r.signal ? `was stopped by ${r.signal}`
+            : `exited ${r.status}`;
+        throw new Error(`${[path.basename(command), ...args].join(" ")} (in ${opts.cwd}) ${how}${tail("stderr", stderr)}${tail("stdout", stdout)}`);
+    }
+    return { code: r.status ?? -1, out: stdout + stderr, stdout };
+}
+
+const pulumiArgs = (args: readonly string[]) => [...args, "--non-interactive", "--color", "never"];
+
+/** Runs the pulumi CLI (non-interactive, no colour) as {@link runCommand} does. */
+export function runPulumi(args: readonly string[], opts: RunOptions): RunResult {
+    return runCommand(pulumiBinary(), pulumiArgs(args), opts);
+}
 
 export interface ScratchProject {
     readonly dir: string;
@@ -63,27 +113,19 @@ export function scratchProject(stackFile: string, opts: { index?: string; timeou
     for (const d of ["app", "core", "components", "policies"]) fs.cpSync(path.join(ROOT, d), path.join(dir, d), { recursive: true, filter: (s) => !s.includes("node_modules") });
     fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
     fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), stackFile);
-    fs.mkdirSync(path.join(dir, ".state"));
-    const env = { ...engineEnv, PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_HOME: path.join(dir, ".pulumi-home") };
-    const bin = pulumiBinary();
-    const argv = (args: string[]) => [...args, "--non-interactive", "--color", "never"];
+    const env = scratchEnv(dir);
+    pulumiBinary(); // no CLI: fail here, before any test
     return {
         dir,
         env,
-        run: (args, allowFail = false) => {
-            // SIGINT on timeout: the engine stops its plugins and saves its state.
-            const r = spawnSync(bin, argv(args), { cwd: dir, env, encoding: "utf8", timeout: opts.timeoutMs ?? 300_000, killSignal: "SIGINT", maxBuffer: 64 * 1024 * 1024 });
-            const out = `${r.stdout}${r.stderr}`;
-            const how = r.error ? `failed (${r.error.message})` : r.signal ? `was stopped by ${r.signal}` : `exited ${r.status}`;
-            if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")} ${how}:\n${out.slice(-4000)}`);
-            return { code: r.status ?? -1, out };
-        },
+        run: (args, allowFail = false) => runPulumi(args, { cwd: dir, env, timeoutMs: opts.timeoutMs, allowFail }),
         start: (args) => {
-            const child = spawn(bin, argv(args), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn(pulumiBinary(), pulumiArgs(args), { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
             let out = "";
-            child.stdout.on("data", (c) => (out += c));
+            let stdout = "";
+            child.stdout.on("data", (c) => { out += c; stdout += c; });
             child.stderr.on("data", (c) => (out += c));
-            const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, out })));
+            const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? -1, out, stdout })));
             return { done, output: () => out, stop: () => void child.kill("SIGINT") };
         },
         remove: () => fs.rmSync(dir, { recursive: true, force: true }),

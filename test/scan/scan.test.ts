@@ -39,9 +39,12 @@ async function manifests(stack: string): Promise<Record<string, any>[]> {
 
 const KUBE_SCORE_LINE = /^\[(CRITICAL|WARNING)\] ([^/\s]+)(?:\/(\S+))? \S+\/(\w+): (?:\(([^)]*)\) )?(.*)$/;
 
-function kubeScore(file: string): Finding[] {
-    const r = spawnSync(tool("kube-score"), ["score", "--kubernetes-version", "v1.35", "--output-format", "ci", file], { encoding: "utf8" });
-    if (r.status !== 0 && r.status !== 1) throw new Error(`kube-score failed (exit ${r.status}): ${r.stderr}`);
+/** kube-score reads files, not directories: it is given every file of `dir` in one run, so checks across objects still see them all. */
+function kubeScore(dir: string): Finding[] {
+    const files = fs.readdirSync(dir).sort().map((f) => path.join(dir, f));
+    const r = spawnSync(tool("kube-score"), ["score", "--kubernetes-version", "v1.35", "--output-format", "ci", ...files], { encoding: "utf8", maxBuffer: 64 << 20 });
+    // Exit 1 means critical findings, but also that it could not read its input (said on stderr).
+    if ((r.status !== 0 && r.status !== 1) || r.stderr.trim()) throw new Error(`kube-score failed (exit ${r.status}): ${r.stderr}`);
     const out: Finding[] = [];
     for (const line of r.stdout.split("\n")) {
         if (!/^\[(CRITICAL|WARNING)\]/.test(line)) continue;
@@ -68,7 +71,7 @@ function checkov(dir: string): { findings: Finding[]; passed: number } {
     };
 }
 
-/** One file per object, named `Kind_namespace_name.yaml`, so trivy's per-file results name the object. */
+/** One file per object, named `Kind_namespace_name.yaml`, so trivy's per-file results name the object (kube-score and checkov name it themselves). */
 function objectFile(o: Record<string, any>): string {
     return `${o.kind}_${o.metadata?.namespace ?? ""}_${o.metadata?.name}.yaml`;
 }
@@ -124,17 +127,12 @@ describe.each(STACKS)("stack %s", (stack) => {
         expect(objects.length).toBeGreaterThan(20);
         const sub = path.join(dir, stack);
         fs.mkdirSync(sub, { recursive: true });
-        const file = path.join(sub, "objects.yaml");
-        fs.writeFileSync(file, objects.map((o) => stringify(o)).join("---\n"));
+        for (const o of objects) fs.writeFileSync(path.join(sub, objectFile(o)), stringify(o));
+        expect(fs.readdirSync(sub).length, "two objects share a file name").toBe(objects.length);
 
-        const perObject = path.join(dir, `${stack}-objects`);
-        fs.mkdirSync(perObject, { recursive: true });
-        for (const o of objects) fs.writeFileSync(path.join(perObject, objectFile(o)), stringify(o));
-        expect(fs.readdirSync(perObject).length, "two objects share a file name").toBe(objects.length);
-
-        const ks = kubeScore(file);
+        const ks = kubeScore(sub);
         const ck = checkov(sub);
-        const tv = trivy(perObject, path.join(dir, "trivy-cache"));
+        const tv = trivy(sub, path.join(dir, "trivy-cache"));
         // A scanner that read nothing would pass everything: checkov and trivy must have run their checks.
         expect(ck.passed, "checkov ran no checks").toBeGreaterThan(100);
         expect(tv.passed, "trivy ran no checks").toBeGreaterThan(100 * objects.length / 10);
