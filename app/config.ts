@@ -4,12 +4,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { AddonsArgs } from "../components/src/addons";
+import type { AddonsArgs } from "../components/src/planners/platform";
 import { ETCD_CERTIFICATES } from "../core/src/planners/etcd";
-import { MONITORING_STACKS } from "../components/src/planners/monitoring";
+import { MONITORING_STACKS } from "../core/src/planners/monitoring";
 import type { ServiceMetricsArgs } from "../core/src/planners/service";
 import type { PlatformAccessArgs, PlatformCapacityArgs, PlatformEtcdArgs, PlatformGatewayArgs, PlatformRouteArgs, PlatformServiceArgs } from "../components/src/platform";
-import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../components/src/planners/acl";
+import { PERMISSIONS, POD_ACCESS_KINDS, SUBJECT_KINDS, type AclSubject } from "../core/src/planners/acl";
 import { CLOUDS, type Cloud, type KubernetesClusterArgs, planCluster } from "../components/src/planners/cluster";
 import { AWS_WORKLOAD_IDENTITIES, EKS_NODE_PROVISIONINGS } from "../components/src/planners/karpenter";
 import { CAPACITY_OVERFLOWS, GATEWAY_CONTROLLERS, PLATFORM_DEFAULTS, PLATFORM_LIMITS, checkPlatform } from "../components/src/planners/platform";

@@ -48,8 +48,8 @@ export function main(): Record<string, pulumi.Input<unknown>> {
         })),
         warnings: platform.warnings,
         capacity: platform.capacityReport(),
-        accessMatrix: platform.accessControl()?.matrix ?? {},
-        accessRunAs: platform.accessControl()?.runAs ?? {},
+        accessMatrix: platform.kubernetesAccess()?.matrix ?? {},
+        accessRunAs: platform.kubernetesAccess()?.runAs ?? {},
         etcd: etcd
             ? { endpoint: etcd.clientEndpoint, members: etcd.members, quorum: etcd.quorum, faultTolerance: etcd.faultTolerance }
             : undefined,

@@ -14,7 +14,6 @@ export {
     ACCESS_DEFAULTS, IDENTITY_ANNOTATION, checkAccess,
     type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type AzureRoleArgs, type GcpGrantArgs, type WorkloadIdentityArgs,
 } from "./src/planners/access";
-export { PERMISSIONS, Permission, SUBJECT_KINDS, SubjectKind, compileAcl, type AccessMatrix, type AclRule, type AclSubject } from "./src/planners/acl";
 export {
     CLOUDS, CLUSTER_DEFAULTS, Cloud, ReleaseChannel, defaultNodePools, planCluster,
     type ApiAccessArgs, type AwsClusterArgs, type AzureClusterArgs, type ClusterPlan, type GcpClusterArgs, type KubernetesClusterArgs,
@@ -32,9 +31,6 @@ export {
 export { CLUSTER_AUTOSCALER, clusterAutoscalerPolicy, clusterAutoscalerTag } from "./src/planners/clusterAutoscaler";
 export { gcpAccountId, gkeNodeAccountId, gsaAccountId } from "./src/planners/iam";
 export {
-    CAPACITY_OVERFLOWS, CapacityOverflow, GATEWAY_CONTROLLERS, GatewayController, PLATFORM_DEFAULTS, checkPlatform, planPlatformCapacity, planPlatformServices,
-    type AddonsArgs, type PlatformAccessArgs, type PlatformCapacityArgs, type PlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
-    type PlatformRouteBackendArgs, type PlatformServiceArgs, type PlatformWorkloadIdentityArgs,
+    CAPACITY_OVERFLOWS, CapacityOverflow, PLATFORM_DEFAULTS, checkPlatform, defaultGatewayController, kubernetesLayerArgs, planPlatformCapacity, planPlatformIdentities,
+    type AddonsArgs, type PlatformAccessArgs, type PlatformCapacityArgs, type PlatformArgs, type PlatformWorkloadIdentityArgs,
 } from "./src/planners/platform";
-export { autoscalerRules, capacityRules, etcdRules, routeRules, ruleFile, type AlertRule, type RuleGroup } from "./src/planners/alerts";
-export { MONITORING_DEFAULTS, MONITORING_STACKS, MonitoringStack, planMonitoring, type MonitoringArgs, type MonitoringPlan } from "./src/planners/monitoring";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
     ALL_SUBRESOURCES, type AclRule, type BindingSpec, GUARD_RESOURCES, PERMISSIONS, POD_ACCESS_KINDS, RESOURCES, type RoleSpec, SUBJECT_KINDS, VERBS,
     checkAcl, compileAcl, runAsExposure, scopeKey, subjectKey,
-} from "../components/src/planners/acl";
+} from "../core/src/planners/acl";
 import { checkAccess } from "../components/src/planners/access";
 import { Problems } from "../core/src/validation";
 import { evaluate } from "../policies/src/run";
@@ -280,7 +280,7 @@ describe("levels that stay within their names", () => {
 
 describe("ACL namespaces", () => {
     it("are DNS-1123 labels: a leading digit is fine, uppercase is not", async () => {
-        const { checkAcl } = await import("../components/src/planners/acl");
+        const { checkAcl } = await import("../core/src/planners/acl");
         const { Problems } = await import("../core/src/validation");
         const problemsOf = (namespace: string) => {
             const p = new Problems();

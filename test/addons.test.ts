@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ADDON_CHARTS } from "../components/src/addons";
+import { ADDON_CHARTS } from "../core/src/addons";
 import { platformAddons } from "../components/src/planners/platform";
-import { ADDON_NAMESPACE_LABEL, ENVOY_PROXY_POD_LABELS, hardenedValues, planAddonNamespaces } from "../components/src/planners/addons";
+import { ADDON_NAMESPACE_LABEL, ENVOY_PROXY_POD_LABELS, hardenedValues, planAddonNamespaces } from "../core/src/planners/addons";
 import { runStack } from "./harness/stacks";
 
 /** Every object in a values tree whose key is `key` (securityContexts, resources…), with its path. */

@@ -27,8 +27,8 @@ describe("component package schema", () => {
 
     it("lists every component as paas:index:*", () => {
         expect(Object.keys(schema.resources).sort()).toEqual([
-            "paas:index:AccessControl", "paas:index:EtcdQuorum", "paas:index:Gateway", "paas:index:KubernetesCluster",
-            "paas:index:Platform", "paas:index:Service", "paas:index:WeightedRoute",
+            "paas:index:AccessControl", "paas:index:EtcdQuorum", "paas:index:Gateway", "paas:index:KubernetesAccess", "paas:index:KubernetesCluster",
+            "paas:index:KubernetesPlatform", "paas:index:Platform", "paas:index:Service", "paas:index:WeightedRoute",
         ]);
         for (const r of Object.values<any>(schema.resources)) {
             expect(r.isComponent).toBe(true);
@@ -55,6 +55,11 @@ describe("component package schema", () => {
         expect(schema.types["paas:index:AzureClusterArgs"].properties.nodeAutoProvisioning.type).toBe("boolean");
         expect(aws.workloadIdentity.$ref).toMatch(/#\/types\/paas:index:AwsWorkloadIdentity$/);
         expect(schema.resources["paas:index:AccessControl"].inputProperties.awsWorkloadIdentity.$ref).toMatch(/#\/types\/paas:index:AwsWorkloadIdentity$/);
+        const layer = schema.resources["paas:index:KubernetesPlatform"];
+        expect(layer.inputProperties.services.items.$ref).toMatch(/#\/types\/paas:index:PlatformServiceArgs$/);
+        expect(layer.inputProperties.access.$ref).toMatch(/#\/types\/paas:index:KubernetesPlatformAccessArgs$/);
+        expect(schema.types["paas:index:KubernetesPlatformAccessArgs"].properties.identityServices.items.type).toBe("string");
+        expect(schema.resources["paas:index:KubernetesAccess"].inputProperties.breakGlassClusterAdmins.items.$ref).toMatch(/#\/types\/paas:index:AclSubject$/);
         const service = schema.resources["paas:index:Service"];
         expect(service.requiredInputs.sort()).toEqual(["image", "namespace"]);
         expect(service.inputProperties.autoscaling.$ref).toMatch(/AutoscalingArgs$/);

@@ -55,8 +55,9 @@ describe("the core package", () => {
         expect(offenders).toEqual([]);
     });
 
-    it("exports the four Kubernetes components and their defaults", () => {
-        expect(getPulumiComponents(core).map((c) => c.name).sort()).toEqual(["EtcdQuorum", "Gateway", "Service", "WeightedRoute"]);
+    it("exports the six Kubernetes components and their defaults", () => {
+        expect(getPulumiComponents(core).map((c) => c.name).sort()).toEqual(["EtcdQuorum", "Gateway", "KubernetesAccess", "KubernetesPlatform", "Service", "WeightedRoute"]);
+        expect(core.KUBERNETES_PLATFORM_DEFAULTS.namespace).toBe("apps");
         expect(core.ETCD_DEFAULTS.members).toBe(3);
         expect(core.DEFAULT_KUBERNETES_VERSION).toBe("1.35");
     });

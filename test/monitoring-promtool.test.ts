@@ -9,8 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ETCD_DEFAULTS, planQuorum } from "../core/src/planners/etcd";
-import { type AlertRule, ETCD_DB_QUOTA_WARNING, type RuleGroup, etcdRules, ruleFile } from "../components/src/planners/alerts";
-import { planMonitoring } from "../components/src/planners/monitoring";
+import { type AlertRule, ETCD_DB_QUOTA_WARNING, type RuleGroup, etcdRules, ruleFile } from "../core/src/planners/alerts";
+import { planMonitoring } from "../core/src/planners/monitoring";
 import { type PlatformArgs, platformMonitoringInput } from "../components/src/planners/platform";
 import { promtool } from "./harness/prometheus";
 

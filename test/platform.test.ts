@@ -12,6 +12,7 @@ import { type Recorder, settle, useMocks } from "./harness/mocks";
 
 const T = {
     platform: "paas:index:Platform",
+    layer: "paas:index:KubernetesPlatform",
     service: "paas:index:Service",
     route: "paas:index:WeightedRoute",
     etcd: "paas:index:EtcdQuorum",
@@ -70,27 +71,31 @@ describe("child names of a Platform", () => {
         expect(r.get("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "a-shop-httproute").inputs.metadata.name).toBe("shop");
     });
 
-    it("alias the services, routes and etcd of the Platform \"paas\" to their old names under the same parent", async () => {
+    it("alias the services, routes and etcd of the Platform \"paas\" to their names under the Platform, and to their old names", async () => {
         const r = await build([["paas", local()]]);
         const platformUrn = r.get(T.platform, "paas").urn;
+        const layerUrn = r.get(T.layer, "paas").urn;
+        expect(r.get(T.layer, "paas").parent).toBe(platformUrn);
         const aliased = [[T.service, "paas-web", "web"], [T.service, "paas-api", "api"], [T.route, "paas-shop", "shop"], [T.etcd, "paas-etcd", "etcd"]] as const;
         for (const [type, name, old] of aliased) {
             const reg = r.get(type, name);
-            expect([name, reg.parent, reg.aliases]).toEqual([name, platformUrn, [{ name: old, parentUrn: platformUrn }]]);
+            expect([name, reg.parent, reg.aliases]).toEqual([name, layerUrn, [{ parentUrn: platformUrn }, { name: old, parentUrn: platformUrn }]]);
             // The engine carries a parent's alias to children named `<parent name>-…`, so every
             // descendant must be named that way to keep its old URN too.
             const strays = descendants(r, reg.urn).filter((d) => d.type !== "pulumi:providers:kubernetes" && !d.name.startsWith(`${name}-`));
             expect([name, strays.map((d) => d.name)]).toEqual([name, []]);
         }
         expect(r.get(T.platform, "paas").aliases).toEqual([]);
+        expect(r.get(T.layer, "paas").aliases).toEqual([]);
         expect(r.get("paas:index:KubernetesCluster", "paas-cluster").aliases).toEqual([]);
     });
 
-    it("registers no alias with legacyChildAliases: false", async () => {
+    it("registers only the move under the Kubernetes layer with legacyChildAliases: false", async () => {
         const r = await build([["b", local({ legacyChildAliases: false })]]);
-        expect([...r.ofType(T.service), ...r.ofType(T.route), ...r.ofType(T.etcd)].map((x) => [x.name, x.aliases])).toEqual([
-            ["b-web", []], ["b-api", []], ["b-shop", []], ["b-etcd", []],
-        ]);
+        const platformUrn = r.get(T.platform, "b").urn;
+        expect([...r.ofType(T.service), ...r.ofType(T.route), ...r.ofType(T.etcd)].map((x) => [x.name, x.aliases])).toEqual(
+            ["b-web", "b-api", "b-shop", "b-etcd"].map((n) => [n, [{ parentUrn: platformUrn }]]),
+        );
     });
 
     it("defaults the gateway's TLS Secret to <platform name>-gateway-tls, as its JSDoc says", async () => {

@@ -201,7 +201,7 @@ describe("offline audit command", () => {
         // Without a config file every policy runs at its own level: the break-glass role's exec is only advisory.
         const json = capture([bad, "--json"]);
         expect(json.code).toBe(1);
-        const sre = "urn:pulumi:local::paas::paas:index:AccessControl$kubernetes:rbac.authorization.k8s.io/v1:Role::paas-access-paas-sre";
+        const sre = "urn:pulumi:local::paas::paas:index:KubernetesAccess$kubernetes:rbac.authorization.k8s.io/v1:Role::paas-access-paas-sre";
         const podAccess = (rule: string) => ({ policy: "k8s-rbac-pod-access", level: "advisory", urn: sre, message: `Role "apps/paas-sre": ${rule}; keep it to break-glass roles, and allow "apps/paas-sre" in the policy config if it is one` });
         expect(JSON.parse(json.out).violations).toEqual([{
             policy: "k8s-no-sa-token-automount", level: "mandatory",

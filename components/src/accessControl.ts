@@ -1,21 +1,20 @@
 /**
- * `paas:index:AccessControl`: one access model compiled to Kubernetes RBAC, and workload
- * identities compiled to least-privilege cloud IAM (IRSA or EKS Pod Identity, GKE Workload Identity,
+ * `paas:index:AccessControl`: one access model compiled to Kubernetes RBAC (the core's
+ * KubernetesAccess, as a child), and workload identities compiled to least-privilege cloud IAM (IRSA or EKS Pod Identity, GKE Workload Identity,
  * Azure workload identity), with the ServiceAccount annotations that bind them.
  */
 import type * as awsTypes from "@pulumi/aws";
 import type * as authorizationTypes from "@pulumi/azure-native/authorization";
 import type * as managedidentityTypes from "@pulumi/azure-native/managedidentity";
 import type * as gcpTypes from "@pulumi/gcp";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type AccessMatrix, compileAcl, runAsExposure } from "./planners/acl";
+import { KubernetesAccess } from "../../core/src/kubernetesAccess";
+import type { AccessMatrix } from "../../core/src/planners/acl";
 import {
     ACCESS_DEFAULTS, AZURE_IDENTITY_POD_LABELS, type AccessControlArgs, type AwsGrantArgs, type AzureGrantArgs, type GcpGrantArgs,
-    IDENTITY_ANNOTATION, type WorkloadIdentityArgs, checkAccess,
+    IDENTITY_ANNOTATION, type WorkloadIdentityArgs, accessRbacArgs, checkAccess,
 } from "./planners/access";
 import { awsGrantPolicy, azureRoleDefinitionId, gsaAccountId, irsaTrustPolicy, podIdentityTrustPolicy } from "./planners/iam";
-import { MANAGED_BY } from "../../core/src/planners/workload";
 import { Problems } from "../../core/src/validation";
 
 export type { AccessControlArgs, AwsGrantArgs, AzureGrantArgs, AzureRoleArgs, GcpGrantArgs, WorkloadIdentityArgs } from "./planners/access";
@@ -41,36 +40,16 @@ export class AccessControl extends pulumi.ComponentResource {
         checkAccess(args, "args", problems);
         problems.throwIfAny(`AccessControl "${name}" arguments`);
         super("paas:index:AccessControl", name, {}, opts);
-        const child = { parent: this };
-        const prefix = args.prefix ?? ACCESS_DEFAULTS.prefix;
-        const compiled = compileAcl(args.rules ?? [], prefix);
         const bindings = new Map<string, IdentityBinding>();
         BINDINGS.set(this, bindings);
-        this.matrix = compiled.matrix;
-        this.runAs = runAsExposure(compiled.matrix, (args.workloadIdentities ?? []).map((w) => `${w.namespace}/${w.serviceAccount}`));
-        for (const [subject, accounts] of Object.entries(this.runAs))
-            pulumi.log.warn(`${name}: ${subject} can run pods as ${accounts.join(", ")} and so act with their cloud identities (it writes pod-making objects in their namespace); set protectWorkloadIdentities to refuse such rules`, this);
-        const labels = { ...MANAGED_BY };
-
-        for (const role of compiled.roles) {
-            const meta = { name: role.name, namespace: role.namespace, labels };
-            if (role.kind === "Role") new k8s.rbac.v1.Role(`${name}-${role.name}`, { metadata: meta, rules: role.rules }, child);
-            else new k8s.rbac.v1.ClusterRole(`${name}-${role.name}`, { metadata: meta, rules: role.rules }, child);
-        }
-        for (const b of compiled.bindings) {
-            const meta = { name: b.name, namespace: b.namespace, labels };
-            if (b.kind === "RoleBinding") new k8s.rbac.v1.RoleBinding(`${name}-${b.name}-binding`, { metadata: meta, roleRef: b.roleRef, subjects: b.subjects }, child);
-            else new k8s.rbac.v1.ClusterRoleBinding(`${name}-${b.name}-binding`, { metadata: meta, roleRef: b.roleRef, subjects: b.subjects }, child);
-        }
-        const breakGlass = args.breakGlassClusterAdmins ?? [];
-        if (breakGlass.length > 0) {
-            pulumi.log.warn(`${name}: BREAK GLASS binding of ${breakGlass.length} subject(s) to cluster-admin is declared`, this);
-            new k8s.rbac.v1.ClusterRoleBinding(`${name}-break-glass-cluster-admin`, {
-                metadata: { name: `${prefix}-break-glass-cluster-admin`, labels: { ...labels, "paas.dev/break-glass": "true" } },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-                subjects: breakGlass.map((s) => (s.kind === "ServiceAccount" ? { kind: s.kind, name: s.name, namespace: s.namespace } : { kind: s.kind, name: s.name, apiGroup: "rbac.authorization.k8s.io" })),
-            }, child);
-        }
+        // The RBAC half is the core's KubernetesAccess, named like this component; its objects keep
+        // the URNs they had when this component declared them.
+        const rbac = accessRbacArgs(args);
+        const kubernetes = (rbac.rules ?? []).length + (rbac.breakGlassClusterAdmins ?? []).length > 0
+            ? new KubernetesAccess(name, rbac, { parent: this, childrenFormerParent: this })
+            : undefined;
+        this.matrix = kubernetes?.matrix ?? {};
+        this.runAs = kubernetes?.runAs ?? {};
 
         for (const w of args.workloadIdentities ?? []) {
             const key = `${w.namespace}/${w.serviceAccount}`;

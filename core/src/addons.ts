@@ -2,12 +2,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type AddonKey, type MonitoringNamespaceArgs, hardenedValues, planAddonNamespaces } from "./planners/addons";
-import type { Cloud } from "./planners/cluster";
+import { CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./planners/kubernetesPlatform";
 import { MONITORING_DEFAULTS } from "./planners/monitoring";
-import { type AddonsArgs, CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE, platformAddons } from "./planners/platform";
-import { MANAGED_BY } from "../../core/src/planners/workload";
-
-export type { AddonsArgs } from "./planners/platform";
+import { MANAGED_BY } from "./planners/workload";
 
 /** Charts, pinned. One place to bump them. */
 export const ADDON_CHARTS = {
@@ -21,7 +18,8 @@ export const ADDON_CHARTS = {
 export const ENVOY_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-controller";
 
 interface Context {
-    cloud: Cloud;
+    /** The add-ons to install. */
+    enabled: readonly AddonKey[];
     /** Manifests are rendered, not applied: Helm releases cannot be rendered, only CRD-level objects are declared. */
     renderOnly: boolean;
     gatewayClassName: string;
@@ -43,9 +41,9 @@ export interface AddonsReady {
  * the platform's (Pod Security labels, default deny, the flows it needs), declared even when only
  * rendering, so the policy pack and scanners see it; the releases never create namespaces.
  */
-export function installAddons(name: string, args: AddonsArgs, ctx: Context): AddonsReady {
+export function installAddons(name: string, ctx: Context): AddonsReady {
     const ready: pulumi.Resource[] = [];
-    const enabled = platformAddons(args, ctx.cloud);
+    const enabled = ctx.enabled;
     const namespaces = new Map<AddonKey, pulumi.Resource[]>();
     const chartNamespace = (key: AddonKey) => (key === "monitoring" ? ctx.monitoring.namespace : ADDON_CHARTS[key].namespace);
     for (const plan of planAddonNamespaces(enabled, ctx.appNamespace, ctx.monitoring)) {

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DASHBOARD_FILE, platformDashboard } from "./planners/dashboard";
 import { ruleFile } from "./planners/alerts";
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_OBJECTS, type MonitoringInput, type MonitoringPlan } from "./planners/monitoring";
-import { MANAGED_BY } from "../../core/src/planners/workload";
+import { MANAGED_BY } from "./planners/workload";
 
 /** The Prometheus Operator's API group and version. */
 export const MONITORING_API = "monitoring.coreos.com/v1";

@@ -1,7 +1,7 @@
 /** Stack policies: rules that span resources (what no per-resource pack can see). */
 import { WORKLOAD_TYPES, isEtcdContainer, podSpecOf } from "./kubernetes";
 import { type Subject, k8sName, stackPolicy } from "./policy";
-import { ADDON_NAMESPACE_LABEL } from "../../components/src/planners/addons";
+import { ADDON_NAMESPACE_LABEL } from "../../core/src/planners/addons";
 import { isSystemNamespace } from "../../core/src/planners/workload";
 
 export const DEPLOYMENT = "kubernetes:apps/v1:Deployment";

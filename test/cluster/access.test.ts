@@ -4,7 +4,7 @@
  * one it does not list is denied.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ALL_SUBRESOURCES, RESOURCES } from "../../components/src/planners/acl";
+import { ALL_SUBRESOURCES, RESOURCES } from "../../core/src/planners/acl";
 import { localStackYaml, type ScratchProject, scratchProject } from "../harness/engine";
 import { startTestCluster, type TestCluster } from "../harness/cluster";
 

@@ -5,25 +5,19 @@
  * the four components, and the Pulumi YAML example (examples/yaml) runs them: rendered, with the
  * route's weights from the capacities, no drift, destroyed.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { engineEnv, pulumiBinary } from "../harness/engine";
+import { runCommand, runPulumi, scratchEnv } from "../harness/engine";
 import { ROOT } from "../harness/stacks";
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
-function run(cmd: string, args: string[], cwd: string, timeout = 300_000): string {
-    const r = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout, maxBuffer: 64 << 20 });
-    const out = `${r.stdout}${r.stderr}`;
-    if (r.status !== 0) throw new Error(`${path.basename(cmd)} ${args.join(" ")} exited ${r.status ?? r.signal}:\n${out.slice(-3000)}`);
-    return r.stdout;
-}
-const pulumi = (args: string[], cwd: string) => run(pulumiBinary(), [...args, "--non-interactive", "--color", "never"], cwd);
+/** The stdout of a `pulumi` command run in `cwd`. */
+const pulumi = (args: string[], cwd: string) => runPulumi(args, { cwd, env }).stdout;
 
 /** Copies a folder of the repository, leaving out node_modules. */
 function copy(from: string, to: string): void {
@@ -42,9 +36,8 @@ beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "paas-core-"));
     copy("core", "core");
     copy("examples/yaml", "examples/yaml");
-    fs.mkdirSync(path.join(dir, ".state"));
-    env = { ...engineEnv, PULUMI_HOME: path.join(dir, ".pulumi-home"), PULUMI_BACKEND_URL: `file://${dir}/.state`, PULUMI_CONFIG_PASSPHRASE: "core-test" };
-    run("npm", ["install", "--no-audit", "--no-fund"], path.join(dir, "core"));
+    env = scratchEnv(dir);
+    runCommand("npm", ["install", "--no-audit", "--no-fund"], { cwd: path.join(dir, "core"), env });
     // The one plugin the package needs, at the version of the SDK it depends on; PATH is not
     // enough for `package get-schema`, which looks in the Pulumi home and would download.
     const version = JSON.parse(fs.readFileSync(path.join(dir, "core/node_modules/@pulumi/kubernetes/package.json"), "utf8")).version;
@@ -61,12 +54,13 @@ describe("the core package from the CLI", () => {
         console.log(`core package: node_modules ${(duBytes(path.join(dir, "core/node_modules")) / 2 ** 20).toFixed(0)} MiB`);
     });
 
-    it("is described by `pulumi package get-schema` offline: four components with typed inputs and outputs", () => {
+    it("is described by `pulumi package get-schema` offline: six components with typed inputs and outputs", () => {
         const schema = JSON.parse(pulumi(["package", "get-schema", path.join(dir, "core")], dir));
         expect(schema.name).toBe("paas");
-        expect(Object.keys(schema.resources).sort()).toEqual(["paas:index:EtcdQuorum", "paas:index:Gateway", "paas:index:Service", "paas:index:WeightedRoute"]);
+        const components = ["EtcdQuorum", "Gateway", "KubernetesAccess", "KubernetesPlatform", "Service", "WeightedRoute"];
+        expect(Object.keys(schema.resources).sort()).toEqual(components.map((c) => `paas:index:${c}`));
         const r = (t: string) => schema.resources[`paas:index:${t}`];
-        for (const t of ["EtcdQuorum", "Gateway", "Service", "WeightedRoute"]) {
+        for (const t of components) {
             expect([t, r(t).isComponent]).toEqual([t, true]);
             expect(Object.keys(r(t).inputProperties).length, t).toBeGreaterThan(0);
         }
@@ -75,6 +69,14 @@ describe("the core package from the CLI", () => {
         expect(r("EtcdQuorum").inputProperties.certificates.$ref).toMatch(/^#\/types\/paas:index:EtcdCertificates$/);
         expect(Object.keys(r("Gateway").properties).sort()).toEqual(["gatewayName", "gatewayNamespace"]);
         expect(Object.keys(r("EtcdQuorum").properties)).toContain("clientEndpoint");
+        const layer = r("KubernetesPlatform");
+        expect(layer.inputProperties.services.items.$ref).toMatch(/^#\/types\/paas:index:PlatformServiceArgs$/);
+        expect(layer.inputProperties.addons.$ref).toMatch(/^#\/types\/paas:index:KubernetesAddonsArgs$/);
+        expect(schema.types["paas:index:KubernetesAddonsArgs"].properties.gatewayController.$ref).toMatch(/^#\/types\/paas:index:GatewayController$/);
+        expect(Object.keys(layer.properties).sort()).toEqual(["gatewayController", "namespace", "warnings"]);
+        expect(r("KubernetesAccess").inputProperties.rules.items.$ref).toMatch(/^#\/types\/paas:index:AclRule$/);
+        expect(schema.types["paas:index:AclRule"].properties.permission.$ref).toMatch(/^#\/types\/paas:index:Permission$/);
+        expect(Object.keys(r("KubernetesAccess").properties).sort()).toEqual(["matrix", "runAs"]);
         // No cloud package anywhere in it.
         expect(JSON.stringify(schema)).not.toMatch(/"(aws|gcp|azure-native|tls):/);
     });

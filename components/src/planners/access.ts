@@ -1,11 +1,11 @@
 /** AccessControl args, their defaults and checks, shared by the config parser and the component. Pure. */
 import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../../../core/src/validation";
-import { type AclRule, type AclSubject, SUBJECT_KINDS, checkAcl, compileAcl, runAsExposure } from "./acl";
+import type { AclRule, AclSubject } from "../../../core/src/planners/acl";
+import { type KubernetesAccessArgs, RBAC_DEFAULTS, checkRbac } from "../../../core/src/planners/rbac";
 import type { Cloud } from "./cluster";
 import { AZURE_FORBIDDEN_ROLES, GCP_FORBIDDEN_ROLES, awsGrantProblems } from "./iam";
 import { AWS_WORKLOAD_IDENTITIES, type AwsWorkloadIdentity } from "./karpenter";
-import { DNS_1123_LABEL, SYSTEM_NAMESPACE_RULE, isDnsSubdomain, isSystemNamespace } from "../../../core/src/planners/workload";
 
 export interface AwsGrantArgs {
     /** IAM actions, each named (no wildcards). */
@@ -76,7 +76,7 @@ export interface AccessControlArgs {
     azureLocation?: pulumi.Input<string>;
 }
 
-export const ACCESS_DEFAULTS = { prefix: "paas", awsWorkloadIdentity: "irsa" as AwsWorkloadIdentity } as const;
+export const ACCESS_DEFAULTS = { prefix: RBAC_DEFAULTS.prefix, awsWorkloadIdentity: "irsa" as AwsWorkloadIdentity } as const;
 
 /** The ServiceAccount annotation each cloud's workload identity sets (its value is the cloud identity). */
 export const IDENTITY_ANNOTATION: Readonly<Record<Exclude<Cloud, "local">, string>> = {
@@ -94,9 +94,6 @@ export function identityBindingKeys(cloud: Cloud, awsWorkloadIdentity: AwsWorklo
     if (cloud === "local" || (cloud === "aws" && awsWorkloadIdentity === "podIdentity")) return { annotations: [], podLabels: {} };
     return { annotations: [IDENTITY_ANNOTATION[cloud]], podLabels: cloud === "azure" ? AZURE_IDENTITY_POD_LABELS : {} };
 }
-
-/** Name of the ClusterRoleBinding of the break-glass subjects, after the prefix. */
-export const BREAK_GLASS_BINDING = "break-glass-cluster-admin";
 
 /** Logical (and, autonamed, physical) name of the cloud resources of one workload identity. */
 export function identityResourceName(componentName: string, namespace: string, serviceAccount: string): string {
@@ -116,32 +113,6 @@ export const IDENTITY_NAME_MAX: Readonly<Partial<Record<Cloud, { max: number; wh
     azure: { max: 120 - AUTONAME_SUFFIX - "-federation".length, what: "the federated identity credential name (at most 120 characters, with the 19 the component and Pulumi add)" },
 };
 
-/** Subjects that stand for everyone (or every workload): never bound to anything by the platform. */
-const EVERYONE: Readonly<Record<string, string>> = {
-    "Group:system:authenticated": "every authenticated user and service account",
-    "Group:system:unauthenticated": "every anonymous request",
-    "Group:system:serviceaccounts": "every service account of the cluster",
-    "User:system:anonymous": "every anonymous request",
-};
-
-/** Why a subject of an access rule or of the break-glass list is refused, with the field at fault. */
-function subjectProblem(s: AclSubject): { field: "kind" | "name" | "namespace"; value: unknown; message: string } | undefined {
-    if (!SUBJECT_KINDS.includes(s.kind)) return { field: "kind", value: s.kind, message: `must be one of ${SUBJECT_KINDS.join(", ")}` };
-    if (!s.name || s.name.includes("*")) return { field: "name", value: s.name, message: "must name one subject (no wildcards)" };
-    const everyone = EVERYONE[`${s.kind}:${s.name}`] ?? (s.kind === "Group" && s.name.startsWith("system:serviceaccounts:") ? "every service account of a namespace" : undefined);
-    if (everyone) return { field: "name", value: s.name, message: `must not be ${s.kind} "${s.name}", which is ${everyone}; name the people or the group that need the access` };
-    if (s.kind === "ServiceAccount") {
-        if (!isDnsSubdomain(s.name)) return { field: "name", value: s.name, message: "must be a ServiceAccount name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.')" };
-        if (!s.namespace) return { field: "namespace", value: s.namespace, message: "is required for a ServiceAccount" };
-        if (!DNS_1123_LABEL.test(s.namespace)) return { field: "namespace", value: s.namespace, message: "must be a namespace name (a DNS label)" };
-        return undefined;
-    }
-    if (s.namespace !== undefined) return { field: "namespace", value: s.namespace, message: "is only for ServiceAccounts" };
-    if (s.name.trim() !== s.name || /[\x00-\x1f\x7f]/.test(s.name))
-        return { field: "name", value: s.name, message: "must not start or end with spaces nor contain control characters (the authenticator never sends such a name)" };
-    return undefined;
-}
-
 /**
  * Checks AccessControl args. `opts.componentName` (the AccessControl's name) lets the names of
  * the cloud resources of workload identities be checked against the clouds' limits;
@@ -149,34 +120,28 @@ function subjectProblem(s: AclSubject): { field: "kind" | "name" | "namespace"; 
  * Platform's `service`).
  */
 export function checkAccess(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems, opts: { componentName?: string; serviceAccountKey?: string } = {}): void {
+    checkRbac(accessRbacArgs(args), path, problems);
+    checkWorkloadIdentities(args, path, problems, opts);
+}
+
+/** The RBAC half of AccessControl args: what its KubernetesAccess child gets. */
+export function accessRbacArgs(args: Omit<AccessControlArgs, "clusterName">): KubernetesAccessArgs {
+    return {
+        rules: args.rules,
+        breakGlassClusterAdmins: args.breakGlassClusterAdmins,
+        protectWorkloadIdentities: args.protectWorkloadIdentities,
+        prefix: args.prefix,
+        identityServiceAccounts: (args.workloadIdentities ?? []).map((w) => `${w.namespace}/${w.serviceAccount}`),
+    };
+}
+
+/** The cloud half of AccessControl args: the AWS mode and each workload identity's grant. Options as for checkAccess. */
+export function checkWorkloadIdentities(args: Omit<AccessControlArgs, "clusterName">, path: string, problems: Problems, opts: { componentName?: string; serviceAccountKey?: string } = {}): void {
     const { componentName, serviceAccountKey = "serviceAccount" } = opts;
-    checkAcl(args.rules ?? [], `${path}.rules`, problems);
     if (args.awsWorkloadIdentity !== undefined && !AWS_WORKLOAD_IDENTITIES.includes(args.awsWorkloadIdentity))
         problems.add(`${path}.awsWorkloadIdentity`, args.awsWorkloadIdentity, `must be one of ${AWS_WORKLOAD_IDENTITIES.map((m) => `"${m}"`).join(", ")}`);
     else if (args.awsWorkloadIdentity !== undefined && args.cloud !== "aws")
         problems.add(`${path}.awsWorkloadIdentity`, args.awsWorkloadIdentity, `is only used with cloud "aws" (the cloud is "${args.cloud}")`);
-    const prefix = args.prefix ?? ACCESS_DEFAULTS.prefix;
-    (args.rules ?? []).forEach((r, i) => {
-        r.subjects.forEach((s, j) => {
-            const p = subjectProblem(s);
-            if (p) problems.add(`${path}.rules[${i}].subjects[${j}].${p.field}`, p.value, p.message);
-        });
-        if (r.namespace !== undefined && isSystemNamespace(r.namespace)) problems.add(`${path}.rules[${i}].namespace`, r.namespace, SYSTEM_NAMESPACE_RULE);
-        if (r.namespace === undefined && r.name === BREAK_GLASS_BINDING)
-            problems.add(`${path}.rules[${i}].name`, r.name, `clashes with the break-glass ClusterRoleBinding ${prefix}-${BREAK_GLASS_BINDING}; pick another name`);
-    });
-    if (args.protectWorkloadIdentities === true && problems.list.every((p) => !p.path.startsWith(`${path}.rules`))) {
-        const identities = (args.workloadIdentities ?? []).map((w) => `${w.namespace}/${w.serviceAccount}`);
-        (args.rules ?? []).forEach((r, i) => {
-            const exposed = [...new Set(Object.values(runAsExposure(compileAcl([r]).matrix, identities)).flat())].sort();
-            if (exposed.length > 0)
-                problems.add(`${path}.rules[${i}]`, r.name, `lets its subjects run pods as ${exposed.join(", ")}, which hold cloud identities (protectWorkloadIdentities is on); grant write in a namespace without such ServiceAccounts, or read only`);
-        });
-    }
-    (args.breakGlassClusterAdmins ?? []).forEach((s, j) => {
-        const p = subjectProblem(s);
-        if (p) problems.add(`${path}.breakGlassClusterAdmins[${j}].${p.field}`, p.value, p.message);
-    });
     const seen = new Set<string>();
     const nameLimit = IDENTITY_NAME_MAX[args.cloud];
     (args.workloadIdentities ?? []).forEach((w, i) => {

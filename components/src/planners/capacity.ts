@@ -10,7 +10,7 @@
  * only orders the nodes — least-used zone first — as the scheduler's scoring does; a hard one
  * (DoNotSchedule, maxSkew 1) refuses a zone that would get 2 more pods than the emptiest one.
  */
-import { type AddonKey, hardenedValues } from "./addons";
+import { type AddonKey, hardenedValues } from "../../../core/src/planners/addons";
 import { CRITICAL_ADDONS_ONLY_TAINT, type Cloud, type ClusterPlan, type NodePoolPlan } from "./cluster";
 import { type Allocatable, allocatable } from "./instanceTypes";
 import { CLUSTER_AUTOSCALER } from "./clusterAutoscaler";

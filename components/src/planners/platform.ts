@@ -1,66 +1,27 @@
 /** Platform args, their defaults, the cross-reference checks and the derived wiring of its parts. Pure. */
-import type * as pulumi from "@pulumi/pulumi";
 import { Problems } from "../../../core/src/validation";
-import { type AccessControlArgs, type WorkloadIdentityArgs, checkAccess, identityBindingKeys } from "./access";
-import type { AclRule, AclSubject } from "./acl";
-import type { AddonKey } from "./addons";
+import type { AddonKey } from "../../../core/src/planners/addons";
+import { planEtcd } from "../../../core/src/planners/etcd";
+import {
+    type GatewayController, type KubernetesPlatformAccessArgs, type KubernetesPlatformArgs, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs,
+    type PlatformServiceArgs, KUBERNETES_PLATFORM_DEFAULTS, checkKubernetesPlatform, enabledAddons, monitoringInput,
+} from "../../../core/src/planners/kubernetesPlatform";
+import type { MonitoringArgs, MonitoringInput } from "../../../core/src/planners/monitoring";
+import { resolveService } from "../../../core/src/planners/service";
+import { CPU_QUANTITY, MEMORY_QUANTITY } from "../../../core/src/planners/workload";
+import { type WorkloadIdentityArgs, checkWorkloadIdentities, identityBindingKeys } from "./access";
 import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, clusterDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
 import { CLUSTER_DEFAULTS, type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
-import { type EtcdQuorumArgs, checkEtcd, etcdObjectNames, planEtcd } from "../../../core/src/planners/etcd";
-import { checkGatewayNames, hostnameProblem } from "../../../core/src/planners/gateway";
-import { type MonitoringArgs, type MonitoringInput, checkMonitoring, resolveMonitoring, scrapePolicyName } from "./monitoring";
-import { planAutoscaling } from "../../../core/src/planners/autoscaling";
-import { type WeightedRouteArgs, checkRoute, planRouteWeights } from "../../../core/src/planners/route";
-import { type ServiceArgs, type ServiceCallArgs, checkService, resolveService } from "../../../core/src/planners/service";
-import { CPU_QUANTITY, DNS_1123_LABEL, MEMORY_QUANTITY, SYSTEM_NAMESPACE_RULE, isSystemNamespace } from "../../../core/src/planners/workload";
 
-/** Which gateway implementation serves the platform's Gateway. */
-export const GatewayController = { Envoy: "envoy", Gke: "gke", None: "none" } as const;
-export type GatewayController = (typeof GatewayController)[keyof typeof GatewayController];
-export const GATEWAY_CONTROLLERS: readonly GatewayController[] = Object.values(GatewayController);
+export {
+    CERT_MANAGER_NAMESPACE, DEFAULT_DENY_POLICY, ENVOY_NAMESPACE, GATEWAY_CONTROLLERS, GOOGLE_LB_RANGES, GatewayController, PLATFORM_LIMITS, callersOf, planGatewayController,
+    type GatewayControllerPlan, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs, type PlatformRouteBackendArgs, type PlatformServiceArgs,
+} from "../../../core/src/planners/kubernetesPlatform";
 
-export interface GatewayControllerPlan {
-    readonly controller: GatewayController;
-    readonly gatewayClassName: string;
-    /** Where the data plane's traffic comes from, for the workloads' NetworkPolicies. */
-    readonly peer: { readonly namespace?: string; readonly cidrs: readonly string[] };
-}
-
-/** GKE's managed load balancers reach pods from Google's front-end and health-check ranges. */
-export const GOOGLE_LB_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;
-export const ENVOY_NAMESPACE = "envoy-gateway-system";
-/** Namespace the cert-manager release is installed into (it creates it). */
-export const CERT_MANAGER_NAMESPACE = "cert-manager";
-/** Name of the platform's default-deny NetworkPolicy in the workloads' namespace. */
-export const DEFAULT_DENY_POLICY = "default-deny";
-
+/** The gateway controller a cloud gets by default: GKE's own on GCP, Envoy Gateway elsewhere. */
 export function defaultGatewayController(cloud: Cloud): GatewayController {
     return cloud === "gcp" ? "gke" : "envoy";
 }
-
-export function planGatewayController(controller: GatewayController, gatewayNamespace: string, className?: string): GatewayControllerPlan {
-    switch (controller) {
-        case "envoy":
-            return { controller, gatewayClassName: className ?? "envoy", peer: { namespace: ENVOY_NAMESPACE, cidrs: [] } };
-        case "gke":
-            return { controller, gatewayClassName: className ?? "gke-l7-global-external-managed", peer: { cidrs: [...GOOGLE_LB_RANGES] } };
-        case "none":
-            return { controller, gatewayClassName: className ?? "default", peer: { namespace: gatewayNamespace, cidrs: [] } };
-        default: {
-            const never: never = controller;
-            throw new Error(`unknown gateway controller ${never}`);
-        }
-    }
-}
-
-/** Who calls whom: the inverse of every service's `calls`, so each callee admits exactly its callers. */
-export function callersOf(services: readonly { name: string; calls?: readonly string[] }[]): Map<string, string[]> {
-    const out = new Map<string, string[]>(services.map((s) => [s.name, []]));
-    for (const s of services) for (const callee of s.calls ?? []) out.get(callee)?.push(s.name);
-    for (const list of out.values()) list.sort();
-    return out;
-}
-
 
 export interface AddonsArgs {
     /** Gateway API implementation. @default envoy, or gke on GKE (built in) */
@@ -73,66 +34,16 @@ export interface AddonsArgs {
     monitoring?: MonitoringArgs;
 }
 
-/** A service of the platform: the Service args plus its name and the services it calls. */
-export interface PlatformServiceArgs extends Omit<ServiceArgs, "name" | "namespace" | "kubernetesVersion" | "gatewayPeer" | "allowFrom" | "calls" | "exposeToGateway" | "podLabels" | "serviceAccountAnnotations"> {
-    /** Name of the workload (Deployment, Service, ...). */
-    name: string;
-    /** Names of platform services this one calls; each callee admits exactly its callers. @default [] */
-    calls?: string[];
-    /** Accept traffic from the gateway (only with `port`); false is refused while a route sends traffic to the service. @default - true when a route has the service as a backend, else false */
-    exposeToGateway?: boolean;
-    /** Extra pod labels, merged with the labels the service's workload identity needs (Azure: azure.workload.identity/use); a different value for one of those is refused. @default {} */
-    podLabels?: Record<string, string>;
-    /** ServiceAccount annotations, merged with the annotation of the service's workload identity; setting that one too is refused. @default {} */
-    serviceAccountAnnotations?: Record<string, pulumi.Input<string>>;
-}
-
-export interface PlatformRouteBackendArgs {
-    /** A platform service with a port. */
-    service: string;
-    /** Capacity r_i; traffic share r_i / Σ r_j. @default - equal shares */
-    capacity?: number;
-}
-
-export interface PlatformRouteArgs extends Omit<WeightedRouteArgs, "name" | "namespace" | "gatewayName" | "gatewayNamespace" | "backends"> {
-    /** Route name. */
-    name: string;
-    /** Backends: platform services and their capacities. */
-    backends: PlatformRouteBackendArgs[];
-}
-
-export interface PlatformGatewayArgs {
-    /** Namespace of the Gateway. @default gateway */
-    namespace?: string;
-    /** GatewayClass. @default - per gateway controller: envoy for envoy, gke-l7-global-external-managed for gke, default for none */
-    className?: string;
-    /** Hostname the listeners answer for. @default - any */
-    hostname?: string;
-    /** TLS certificate Secret in the gateway namespace. @default - <platform name>-gateway-tls (paas-gateway-tls for the program's Platform "paas") */
-    tlsSecretName?: string;
-    /** cert-manager ClusterIssuer issuing that certificate (needs addons.certManager). @default - none */
-    certManagerClusterIssuer?: string;
-}
-
 export interface PlatformWorkloadIdentityArgs extends Omit<WorkloadIdentityArgs, "namespace" | "serviceAccount"> {
     /** The platform service whose ServiceAccount gets the cloud identity. */
     service: string;
 }
 
-export interface PlatformAccessArgs {
-    /** Kubernetes access rules. @default [] */
-    rules?: AclRule[];
+export interface PlatformAccessArgs extends Omit<KubernetesPlatformAccessArgs, "identityServices" | "protectWorkloadIdentities"> {
     /** Cloud permissions of platform services. @default [] */
     workloadIdentities?: PlatformWorkloadIdentityArgs[];
-    /** BREAK GLASS: subjects bound to cluster-admin (flagged by the policy pack). @default [] */
-    breakGlassClusterAdmins?: AclSubject[];
     /** Refuse rules that let their subjects run pods as a service with a cloud identity. @default false */
     protectWorkloadIdentities?: boolean;
-}
-
-export interface PlatformEtcdArgs extends Omit<EtcdQuorumArgs, "namespace"> {
-    /** Name of the StatefulSet and its Services. @default etcd */
-    name?: string;
 }
 
 /** What a stack whose pods cannot all fit its node pools gets. */
@@ -178,96 +89,54 @@ export interface PlatformArgs {
     legacyChildAliases?: boolean;
 }
 
-/**
- * The largest platform the program is known to render in reasonable time: a mock run of the
- * program at these counts (bench/configs.ts services, one route of two backends each) took
- * 1m42s on 2 busy cores; 2000 services and 500 routes took over 2 minutes.
- */
-export const PLATFORM_LIMITS = { services: 1500, routes: 300 } as const;
-
 /** Every fixed default of {@link PlatformArgs}; the check, the component and the docs read these. */
 export const PLATFORM_DEFAULTS = {
-    namespace: "apps",
-    gatewayNamespace: "gateway",
-    etcdName: "etcd",
+    namespace: KUBERNETES_PLATFORM_DEFAULTS.namespace,
+    gatewayNamespace: KUBERNETES_PLATFORM_DEFAULTS.gatewayNamespace,
+    etcdName: KUBERNETES_PLATFORM_DEFAULTS.etcdName,
     legacyChildAliases: true,
     capacityOnOverflow: CapacityOverflow.Error,
 } as const;
 
-/** What the platform wires into one of its services, beyond the service's own args. */
-export interface PlatformServiceWiring {
-    /** Its own value, else whether a route sends traffic to it. */
-    readonly exposeToGateway: boolean;
+/** What the platform wires into one of its services, beyond the service's own args and the Kubernetes layer's wiring. */
+export interface PlatformServiceIdentity {
     /** The service's own pod labels plus those of its workload identity. */
     readonly podLabels: Readonly<Record<string, string>>;
-    /** Services that call it, sorted. */
-    readonly allowFrom: readonly string[];
-    readonly calls: readonly ServiceCallArgs[];
     /** Index in access.workloadIdentities of the identity bound to its ServiceAccount. */
     readonly identity?: number;
 }
 
-/** Plans the wiring of every service (assumes `checkPlatform` found no problem). */
-export function planPlatformServices(args: Pick<PlatformArgs, "cluster" | "services" | "routes" | "access">): Map<string, PlatformServiceWiring> {
-    const services = args.services ?? [];
-    const callers = callersOf(services);
-    const ports = new Map(services.map((s) => [s.name, s.port]));
-    const routed = new Set((args.routes ?? []).flatMap((r) => r.backends.map((b) => b.service)));
+/** Plans what each service's workload identity puts on its pods (assumes `checkPlatform` found no problem). */
+export function planPlatformIdentities(args: Pick<PlatformArgs, "cluster" | "services" | "access">): Map<string, PlatformServiceIdentity> {
     const identities = args.access?.workloadIdentities ?? [];
     const keys = identityBindingKeys(args.cluster.cloud, args.cluster.aws?.workloadIdentity);
-    return new Map(services.map((s) => {
+    return new Map((args.services ?? []).map((s) => {
         const identity = identities.findIndex((w) => w.service === s.name);
         return [s.name, {
-            exposeToGateway: s.exposeToGateway ?? routed.has(s.name),
             podLabels: { ...(s.podLabels ?? {}), ...(identity >= 0 ? keys.podLabels : {}) },
-            allowFrom: callers.get(s.name) ?? [],
-            calls: (s.calls ?? []).map((c) => ({ service: c, port: ports.get(c)! })),
             identity: identity >= 0 ? identity : undefined,
         }];
     }));
 }
 
-/** The workloads' and the gateway's namespaces: valid, not the cluster's own, not shared with each other or an add-on. */
-function checkNamespaces(args: PlatformArgs, at: (key: string) => string, problems: Problems): void {
-    const d = PLATFORM_DEFAULTS;
-    const controller = args.addons?.gatewayController ?? defaultGatewayController(args.cluster.cloud);
-    const addons = new Map<string, string>();
-    if (controller === "envoy") addons.set(ENVOY_NAMESPACE, "the Envoy Gateway add-on");
-    if (args.addons?.certManager) addons.set(CERT_MANAGER_NAMESPACE, "the cert-manager add-on");
-    const monitoring = resolveMonitoring(args.addons?.monitoring);
-    if (monitoring.stack === "kube-prometheus-stack") {
-        const key = `${at("addons")}.monitoring.namespace`;
-        const clash = addons.get(monitoring.namespace);
-        if (clash) problems.add(key, monitoring.namespace, `is the namespace of ${clash}; kube-prometheus-stack needs one of its own`);
-        else if (isSystemNamespace(monitoring.namespace)) problems.add(key, monitoring.namespace, SYSTEM_NAMESPACE_RULE);
-        addons.set(monitoring.namespace, "the kube-prometheus-stack add-on");
-    }
-    const check = (key: string, ns: string | undefined) => {
-        if (ns === undefined) return;
-        if (!DNS_1123_LABEL.test(ns)) problems.add(key, ns, "must be a DNS label (lowercase letters, digits, '-'; at most 63)");
-        else if (isSystemNamespace(ns)) problems.add(key, ns, SYSTEM_NAMESPACE_RULE);
-        else if (addons.has(ns)) problems.add(key, ns, `is the namespace of ${addons.get(ns)}, which creates it; use another`);
+/**
+ * The args of the platform's Kubernetes layer: the cloud's defaults resolved (gateway controller,
+ * metrics-server, Kubernetes version), the services with a workload identity named for the
+ * access rules. The services' identity annotations and labels are merged by the Platform.
+ */
+export function kubernetesLayerArgs(args: PlatformArgs): KubernetesPlatformArgs {
+    const { workloadIdentities, ...access } = args.access ?? {};
+    const { metricsServer, gatewayController, ...addons } = args.addons ?? {};
+    return {
+        namespace: args.namespace,
+        services: args.services,
+        routes: args.routes,
+        gateway: args.gateway,
+        addons: { ...addons, metricsServer: metricsServer ?? args.cluster.cloud === "aws", gatewayController: gatewayController ?? defaultGatewayController(args.cluster.cloud) },
+        etcd: args.etcd,
+        access: args.access ? { ...access, identityServices: (workloadIdentities ?? []).map((w) => w.service) } : undefined,
+        kubernetesVersion: args.cluster.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion,
     };
-    check(at("namespace"), args.namespace);
-    check(`${at("gateway")}.namespace`, args.gateway?.namespace);
-    const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
-    if ((args.routes ?? []).length > 0 && gatewayNamespace === (args.namespace ?? d.namespace))
-        problems.add(args.gateway?.namespace !== undefined ? `${at("gateway")}.namespace` : at("namespace"), gatewayNamespace,
-            `must differ from the ${args.gateway?.namespace !== undefined ? "workloads'" : "gateway's"} namespace: the platform creates each of the two`);
-}
-
-/** `gateway.*`: every field is the name of something the API server checks. */
-function checkGatewayFields(args: PlatformArgs, at: (key: string) => string, problems: Problems): void {
-    const gw = args.gateway ?? {};
-    const path = at("gateway");
-    if (gw.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
-        problems.add(`${path}.certManagerClusterIssuer`, gw.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
-    checkGatewayNames({
-        className: { key: "className", value: gw.className },
-        tlsSecretName: { key: "tlsSecretName", value: gw.tlsSecretName },
-        certManagerClusterIssuer: { key: "certManagerClusterIssuer", value: gw.certManagerClusterIssuer },
-        hostname: { key: "hostname", value: gw.hostname },
-    }, path, problems);
 }
 
 /**
@@ -277,86 +146,20 @@ function checkGatewayFields(args: PlatformArgs, at: (key: string) => string, pro
  */
 export function checkPlatform(args: PlatformArgs, at: (key: string) => string, problems = new Problems(), name?: string): Problems {
     const services = args.services ?? [];
-    const d = PLATFORM_DEFAULTS;
-    const appNamespace = args.namespace ?? d.namespace;
-    const gatewayNamespace = args.gateway?.namespace ?? d.gatewayNamespace;
-    const hasGateway = (args.routes ?? []).length > 0;
-    checkNamespaces(args, at, problems);
-    for (const k of ["services", "routes"] as const) {
-        const n = (args[k] ?? []).length;
-        if (n > PLATFORM_LIMITS[k]) problems.add(at(k), n, `must list at most ${PLATFORM_LIMITS[k]} ${k} (the largest platform measured to render in reasonable time)`);
-    }
-    // Names the platform gives objects of the kinds every service has, in the services' namespace.
-    const etcdName = args.etcd ? args.etcd.name ?? d.etcdName : undefined;
-    const taken = new Map<string, string>([[DEFAULT_DENY_POLICY, "the platform's default-deny NetworkPolicy"]]);
-    if (etcdName !== undefined) {
-        const e = etcdObjectNames(etcdName);
-        for (const n of new Set([e.statefulSet, ...e.services, ...e.networkPolicies, e.serviceAccount, e.podDisruptionBudget]))
-            taken.set(n, `an object of the etcd quorum ${etcdName}`);
-    }
-    // With monitoring on, every scrape target has a NetworkPolicy `<target>-metrics` for Prometheus.
-    checkMonitoring(args.addons?.monitoring, `${at("addons")}.monitoring`, problems);
-    if (resolveMonitoring(args.addons?.monitoring).stack !== "none") {
-        if (etcdName !== undefined) taken.set(scrapePolicyName(etcdName), `the scrape NetworkPolicy of the etcd quorum ${etcdName}`);
-        for (const s of services) if (s.metrics !== undefined) taken.set(scrapePolicyName(s.name), `the scrape NetworkPolicy of the service ${s.name}`);
-    }
-    const byName = new Map<string, (typeof services)[number]>();
-    services.forEach((s, i) => {
-        const path = `${at("services")}[${i}]`;
-        if (byName.has(s.name)) problems.add(`${path}.name`, s.name, "must be unique among the services");
-        else if (taken.has(s.name)) problems.add(`${path}.name`, s.name, `clashes with ${taken.get(s.name)}, which has the same name; pick another name`);
-        byName.set(s.name, s);
-        checkService(s.name, { ...s, calls: [] }, path, problems);
-    });
-    services.forEach((s, i) => {
-        (s.calls ?? []).forEach((callee, j) => {
-            const target = byName.get(callee);
-            const path = `${at("services")}[${i}].calls[${j}]`;
-            if (!target) problems.add(path, callee, `must name a service of ${at("services")}`);
-            else if (target.port === undefined) problems.add(path, callee, `names a service without a port: ${callee} accepts no traffic`);
-            else if (callee === s.name) problems.add(path, callee, "must not name the service itself");
-        });
-    });
-    const routeNames = new Set<string>();
-    (args.routes ?? []).forEach((r, i) => {
-        const path = `${at("routes")}[${i}]`;
-        if (routeNames.has(r.name)) problems.add(`${path}.name`, r.name, "must be unique among the routes");
-        routeNames.add(r.name);
-        r.backends.forEach((b, j) => {
-            const target = byName.get(b.service);
-            if (!target) problems.add(`${path}.backends[${j}].service`, b.service, `must name a service of ${at("services")}`);
-            else if (target.port === undefined) problems.add(`${path}.backends[${j}].service`, b.service, "names a service without a port");
-            else if (target.exposeToGateway === false) {
-                const k = services.indexOf(target);
-                problems.add(`${at("services")}[${k}].exposeToGateway`, false, `must not be false: ${path}.backends[${j}] sends gateway traffic to ${b.service}`);
-            }
-        });
-        const listener = args.gateway?.hostname !== undefined && hostnameProblem(args.gateway.hostname) === undefined ? args.gateway.hostname : undefined;
-        checkRoute(r.name, { ...r, backends: r.backends.map((b) => ({ ...b, port: 1 })) }, path, problems, listener);
-    });
-    checkGatewayFields(args, at, problems);
-    if (args.etcd && etcdName !== undefined) {
-        checkEtcd(etcdName, args.etcd, at("etcd"), problems);
-        if (args.etcd.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
-            problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
-    }
+    checkKubernetesPlatform(kubernetesLayerArgs(args), at, problems);
+    // The add-ons a platform manages: what needs cert-manager needs its add-on (a local cluster has it from its CRDs).
+    if (args.gateway?.certManagerClusterIssuer !== undefined && !(args.addons?.certManager ?? false))
+        problems.add(`${at("gateway")}.certManagerClusterIssuer`, args.gateway.certManagerClusterIssuer, `needs cert-manager: set ${at("addons")}.certManager: true`);
+    if (args.etcd?.certificates === "cert-manager" && !(args.addons?.certManager ?? false) && args.cluster.cloud !== "local")
+        problems.add(`${at("etcd")}.certificates`, args.etcd.certificates, `needs cert-manager: set ${at("addons")}.certManager: true`);
     if (args.access) {
         const identities = args.access.workloadIdentities ?? [];
-        const access: Omit<AccessControlArgs, "clusterName"> = {
+        const appNamespace = args.namespace ?? PLATFORM_DEFAULTS.namespace;
+        checkWorkloadIdentities({
             cloud: args.cluster.cloud,
-            rules: args.access.rules,
-            breakGlassClusterAdmins: args.access.breakGlassClusterAdmins,
-            protectWorkloadIdentities: args.access.protectWorkloadIdentities,
             workloadIdentities: identities.map(({ service, ...g }) => ({ ...g, namespace: appNamespace, serviceAccount: service })),
-        };
-        checkAccess(access, at("access"), problems, { componentName: name === undefined ? undefined : `${name}-access`, serviceAccountKey: "service" });
-        // A Role needs its namespace to exist: only the platform's own are known to.
-        const created = hasGateway ? [appNamespace, gatewayNamespace] : [appNamespace];
-        (args.access.rules ?? []).forEach((r, i) => {
-            if (r.namespace !== undefined && !isSystemNamespace(r.namespace) && !created.includes(r.namespace))
-                problems.add(`${at("access")}.rules[${i}].namespace`, r.namespace,
-                    `must be a namespace the platform creates (${created.join(", ")}): a Role elsewhere fails at deployment unless that namespace already exists, which the platform cannot know; omit it for a cluster-wide rule`);
-        });
+        }, at("access"), problems, { componentName: name === undefined ? undefined : `${name}-access`, serviceAccountKey: "service" });
+        const byName = new Map(services.map((s) => [s.name, s]));
         const keys = identityBindingKeys(args.cluster.cloud, args.cluster.aws?.workloadIdentity);
         identities.forEach((w, j) => {
             const target = byName.get(w.service);
@@ -389,32 +192,12 @@ export function checkPlatform(args: PlatformArgs, at: (key: string) => string, p
  * it is the controller).
  */
 export function platformAddons(addons: AddonsArgs | undefined, cloud: Cloud): AddonKey[] {
-    const a = addons ?? {};
-    const on: AddonKey[] = [];
-    if (a.metricsServer ?? cloud === "aws") on.push("metricsServer");
-    if (a.certManager) on.push("certManager");
-    if ((a.gatewayController ?? defaultGatewayController(cloud)) === "envoy") on.push("envoyGateway");
-    if (resolveMonitoring(a.monitoring).stack === "kube-prometheus-stack") on.push("monitoring");
-    return on;
+    return enabledAddons(kubernetesLayerArgs({ cluster: { cloud }, addons }).addons);
 }
 
 /** What the monitoring plan needs of a checked platform: each service's plans, each route's weights, the etcd plan. */
 export function platformMonitoringInput(args: PlatformArgs): MonitoringInput {
-    const kubernetesVersion = args.cluster.kubernetesVersion ?? CLUSTER_DEFAULTS.kubernetesVersion;
-    const namespace = args.namespace ?? PLATFORM_DEFAULTS.namespace;
-    return {
-        monitoring: resolveMonitoring(args.addons?.monitoring),
-        namespace,
-        services: (args.services ?? []).map((s) => {
-            const r = resolveService(s.name, { ...s, calls: [] });
-            return { name: r.name, port: r.port, metrics: r.metrics, autoscaling: planAutoscaling(r.autoscaling, kubernetesVersion) };
-        }),
-        routes: (args.routes ?? []).map((r) => {
-            const { capacities, weights } = planRouteWeights(r);
-            return { name: r.name, backends: r.backends.map((b, i) => ({ service: b.service, capacity: capacities[i], weight: weights[i] })) };
-        }),
-        etcd: args.etcd ? planEtcd(args.etcd, args.etcd.name ?? PLATFORM_DEFAULTS.etcdName) : undefined,
-    };
+    return monitoringInput(kubernetesLayerArgs(args));
 }
 
 /** Every long-running pod of the platform: its services, its etcd members and the add-ons' Deployments. */

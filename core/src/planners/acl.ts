@@ -3,8 +3,8 @@
  * to RBAC Roles/ClusterRoles and bindings with explicit verbs, resources and API groups (never
  * "*"), plus the effective-permission matrix reviewers read. Pure.
  */
-import { Problems } from "../../../core/src/validation";
-import { DNS_1035, DNS_1123_LABEL } from "../../../core/src/planners/workload";
+import { Problems } from "../validation";
+import { DNS_1035, DNS_1123_LABEL } from "./workload";
 
 export const Permission = { Read: "read", Write: "write", Admin: "admin" } as const;
 export type Permission = (typeof Permission)[keyof typeof Permission];

@@ -5,8 +5,8 @@
  * locked-down securityContext. Pure.
  */
 import { GRAFANA_DASHBOARD_LABEL, MONITORING_DEFAULTS } from "./monitoring";
-import { CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./platform";
-import { DNS_EGRESS, MANAGED_BY } from "../../../core/src/planners/workload";
+import { CERT_MANAGER_NAMESPACE, ENVOY_NAMESPACE } from "./kubernetesPlatform";
+import { DNS_EGRESS, MANAGED_BY } from "./workload";
 
 export type AddonKey = "metricsServer" | "envoyGateway" | "certManager" | "monitoring";
 

@@ -8,8 +8,8 @@
  * `kube_endpointslice_endpoints`, `kube_poddisruptionbudget_status_pod_disruptions_allowed`,
  * `kube_pod_status_phase`).
  */
-import type { AutoscalingPlan } from "../../../core/src/planners/autoscaling";
-import type { QuorumPlan } from "../../../core/src/planners/etcd";
+import type { AutoscalingPlan } from "./autoscaling";
+import type { QuorumPlan } from "./etcd";
 
 export type Severity = "critical" | "warning";
 

@@ -4,12 +4,12 @@
  * PodMonitors that scrape the platform's own metrics, and the NetworkPolicies that let only the
  * Prometheus pods in. Pure.
  */
-import type { Problems } from "../../../core/src/validation";
+import type { Problems } from "../validation";
 import { type RuleGroup, autoscalerRules, capacityRules, etcdRules, routeRules } from "./alerts";
-import type { AutoscalingPlan } from "../../../core/src/planners/autoscaling";
-import { type EtcdPlan, METRICS_PORT } from "../../../core/src/planners/etcd";
-import { metricsPortName } from "../../../core/src/planners/service";
-import { DNS_1123_LABEL, labelKeyProblem, labelValueProblem, selectorLabels } from "../../../core/src/planners/workload";
+import type { AutoscalingPlan } from "./autoscaling";
+import { type EtcdPlan, METRICS_PORT } from "./etcd";
+import { metricsPortName } from "./service";
+import { DNS_1123_LABEL, labelKeyProblem, labelValueProblem, selectorLabels } from "./workload";
 
 /** Which Prometheus Operator the platform's monitoring objects are for. */
 export const MonitoringStack = { None: "none", KubePrometheusStack: "kube-prometheus-stack", External: "external" } as const;
