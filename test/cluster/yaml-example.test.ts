@@ -1,6 +1,6 @@
 /**
  * The Pulumi YAML example (examples/yaml) deployed for real: the core package's Gateway, Services,
- * WeightedRoute and EtcdQuorum from YAML, into the project's control plane with the provider's
+ * WeightedRoute, EtcdQuorum and KubernetesAccess from YAML, into the project's control plane with the provider's
  * await; then no drift, then destroy leaves nothing of it.
  */
 import * as fs from "node:fs";
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe("the Pulumi YAML example in a real control plane", () => {
     it("`pulumi up` creates every object and waits for them", () => {
-        expect(pulumi(["up", "--yes"])).toMatch(/\+ 38 created/);
+        expect(pulumi(["up", "--yes"])).toMatch(/\+ 41 created/);
     });
 
     it("runs both versions, the quorum, and the route with weights from the capacities", () => {
@@ -52,8 +52,27 @@ describe("the Pulumi YAML example in a real control plane", () => {
         expect(cluster.json(["get", "gateway", "gateway", "-n", NS]).spec.gatewayClassName).toBe("envoy");
     });
 
+    it("gives the shop's developers read access and nothing more, as the API server decides", async () => {
+        const allowed = async (verb: string, resource: string, namespace = NS) => {
+            const [res, subresource] = resource.split("/");
+            const group = res === "deployments" ? "apps" : "";
+            const r = await cluster.request("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+                apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview",
+                spec: { user: "dev@example.com", groups: ["shop-developers"], resourceAttributes: { namespace, verb, group, resource: res, subresource } },
+            });
+            if (r.status !== 201) throw new Error(`SubjectAccessReview: ${r.status} ${JSON.stringify(r.body)}`);
+            return `${verb} ${resource} in ${namespace}: ${(r.body as any).status.allowed === true}`;
+        };
+        const asked = [["list", "pods"], ["get", "deployments"], ["watch", "services"], ["get", "pods/log"], ["create", "pods"], ["delete", "deployments"], ["get", "secrets"], ["create", "pods/exec"]];
+        expect(await Promise.all(asked.map(([v, r]) => allowed(v, r)))).toEqual([
+            "list pods in shop: true", "get deployments in shop: true", "watch services in shop: true", "get pods/log in shop: false",
+            "create pods in shop: false", "delete deployments in shop: false", "get secrets in shop: false", "create pods/exec in shop: false",
+        ]);
+        expect(await allowed("list", "pods", "default")).toBe("list pods in default: false");
+    });
+
     it("has no drift", () => {
-        expect(pulumi(["preview", "--expect-no-changes"])).toMatch(/38 unchanged/);
+        expect(pulumi(["preview", "--expect-no-changes"])).toMatch(/41 unchanged/);
     });
 
     it("`pulumi destroy` leaves no namespace of it", () => {

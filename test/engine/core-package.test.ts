@@ -93,10 +93,14 @@ describe("the Pulumi YAML example (examples/yaml)", () => {
         pulumi(["config", "set", "renderDir", out()], example());
     });
 
-    it("runs Gateway, two Services, a WeightedRoute and an EtcdQuorum on `pulumi up`", () => {
+    it("runs Gateway, two Services, a WeightedRoute, an EtcdQuorum and KubernetesAccess on `pulumi up`", () => {
         const text = pulumi(["up", "--yes"], example());
-        expect(text).toMatch(/\+ 38 created/);
-        expect(rendered()).toHaveLength(31);
+        expect(text).toMatch(/\+ 41 created/);
+        expect(rendered()).toHaveLength(33);
+        expect(object("rbac.authorization.k8s.io_v1-role-shop-shop-developers-read.yaml").rules).toEqual([
+            { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list", "watch"] },
+            { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+        ]);
         const route = object("gateway.networking.k8s.io_v1-httproute-shop-web.yaml");
         expect(route.spec.rules.map((rule: any) => rule.backendRefs.map((b: any) => [b.name, b.weight]))).toEqual([[["web-v1", 75], ["web-v2", 25]]]);
         expect(route.spec.parentRefs).toEqual([{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "gateway", namespace: "shop", sectionName: "https" }]);
@@ -107,7 +111,7 @@ describe("the Pulumi YAML example (examples/yaml)", () => {
     });
 
     it("has no drift, and `destroy` removes what it rendered", () => {
-        expect(pulumi(["preview", "--expect-no-changes"], example())).toMatch(/38 unchanged/);
+        expect(pulumi(["preview", "--expect-no-changes"], example())).toMatch(/41 unchanged/);
         pulumi(["destroy", "--yes"], example());
         expect(rendered()).toEqual([]);
     });
