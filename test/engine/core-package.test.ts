@@ -2,8 +2,9 @@
  * The core package through the real CLI, as another program gets it: a copy of core/ on its own
  * (npm installs its dependencies there, as the engine does), a Pulumi home holding the kubernetes
  * provider plugin and nothing else, no network for plugins. `pulumi package get-schema` describes
- * the four components, and the Pulumi YAML example (examples/yaml) runs them: rendered, with the
- * route's weights from the capacities, no drift, destroyed.
+ * the six components, the Pulumi YAML example (examples/yaml) runs them (rendered, with the route's
+ * weights from the capacities, no drift, destroyed), and a YAML program declares the whole
+ * Kubernetes layer with one KubernetesPlatform.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -114,5 +115,65 @@ describe("the Pulumi YAML example (examples/yaml)", () => {
         expect(pulumi(["preview", "--expect-no-changes"], example())).toMatch(/41 unchanged/);
         pulumi(["destroy", "--yes"], example());
         expect(rendered()).toEqual([]);
+    });
+});
+
+describe("KubernetesPlatform from Pulumi YAML", () => {
+    const program = () => path.join(dir, "platform-yaml");
+    const out = () => path.join(dir, "platform-rendered");
+    const object = (file: string) => parse(fs.readFileSync(path.join(out(), "1-manifest", file), "utf8"));
+
+    beforeAll(() => {
+        fs.mkdirSync(program());
+        // Nested args (services, routes, access rules, add-ons with an enum) through the schema.
+        fs.writeFileSync(path.join(program(), "Pulumi.yaml"), `name: paas-platform-yaml
+runtime: yaml
+packages:
+  paas: ../core
+resources:
+  k8s:
+    type: pulumi:providers:kubernetes
+    properties:
+      renderYamlToDirectory: ${out()}
+  shop:
+    type: paas:index:KubernetesPlatform
+    properties:
+      namespace: shop
+      renderOnly: true
+      addons: {gatewayController: none}
+      services:
+        - {name: web, image: "ghcr.io/acme/web:1.4.2", port: 8080, calls: [api]}
+        - {name: api, image: "ghcr.io/acme/api:2.0.1", port: 9090}
+      routes:
+        - name: web
+          backends: [{service: web, capacity: 2}, {service: api, capacity: 1}]
+      access:
+        rules:
+          - {name: devs, permission: read, namespace: shop, subjects: [{kind: Group, name: devs}], resources: [deployments, pods]}
+    options:
+      providers: ["\${k8s}"]
+outputs:
+  namespace: \${shop.namespace}
+  gatewayController: \${shop.gatewayController}
+`);
+        pulumi(["stack", "init", "dev"], program());
+    });
+
+    it("renders the namespace, its default deny, the services, the weighted route and the access rules", () => {
+        expect(pulumi(["up", "--yes"], program())).toMatch(/\+ \d+ created/);
+        // gatewayController none: no add-on, only the layer's own objects (2 namespaces, the default deny, 6 per
+        // service, the Gateway and its redirect route, the weighted route, a Role and its binding).
+        expect(fs.readdirSync(path.join(out(), "1-manifest"))).toHaveLength(20);
+        expect(object("v1-namespace-default-shop.yaml").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+        expect(object("networking.k8s.io_v1-networkpolicy-shop-default-deny.yaml").spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        expect(object("apps_v1-deployment-shop-api.yaml").spec.template.spec.containers[0].image).toBe("ghcr.io/acme/api:2.0.1");
+        const route = object("gateway.networking.k8s.io_v1-httproute-shop-web.yaml");
+        expect(route.spec.rules.map((rule: any) => rule.backendRefs.map((b: any) => [b.name, b.weight]))).toEqual([[["web", 67], ["api", 33]]]);
+        expect(route.spec.parentRefs[0]).toMatchObject({ name: "shop-gateway", namespace: "gateway" });
+        expect(object("rbac.authorization.k8s.io_v1-rolebinding-shop-paas-devs.yaml").subjects).toEqual([{ kind: "Group", name: "devs", apiGroup: "rbac.authorization.k8s.io" }]);
+        // The caller of api is admitted by its policy: web → api on 9090.
+        expect(JSON.stringify(object("networking.k8s.io_v1-networkpolicy-shop-api.yaml").spec.ingress)).toContain('"app.kubernetes.io/name":"web"');
+        expect(JSON.parse(pulumi(["stack", "output", "--json"], program()))).toEqual({ namespace: "shop", gatewayController: "none" });
+        pulumi(["destroy", "--yes"], program());
     });
 });
