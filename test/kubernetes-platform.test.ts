@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { AccessControl } from "../components/src/accessControl";
 import { KubernetesAccess } from "../core/src/kubernetesAccess";
 import { KubernetesPlatform, type KubernetesPlatformArgs } from "../core/src/kubernetesPlatform";
-import { ConfigError } from "../core/src/validation";
+import { configErrorOf } from "./harness/config";
 import { type Recorder, settle, useMocks } from "./harness/mocks";
 
 const T = {
@@ -38,15 +38,6 @@ async function build(args: KubernetesPlatformArgs): Promise<{ r: Recorder; layer
     return { r, layer };
 }
 
-function errorOf(fn: () => unknown): string {
-    try {
-        fn();
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).message;
-    }
-    throw new Error("expected a ConfigError");
-}
 
 describe("KubernetesPlatform on a cluster you already have", () => {
     it("declares the layer with its defaults, on the given provider, with no alias", async () => {
@@ -87,14 +78,14 @@ describe("KubernetesPlatform on a cluster you already have", () => {
         const { layer } = await build({ ...ARGS, access: { rules: [write], identityServices: ["api"] } });
         expect(layer.kubernetesAccess()!.runAs).toEqual({ "Group:ci": ["apps/api"] });
         await useMocks("test");
-        expect(errorOf(() => new KubernetesPlatform("shop", { ...ARGS, access: { rules: [write], identityServices: ["api"], protectWorkloadIdentities: true } }))).toContain(
+        expect(configErrorOf(() => new KubernetesPlatform("shop", { ...ARGS, access: { rules: [write], identityServices: ["api"], protectWorkloadIdentities: true } }))).toContain(
             'args.access.rules[0] lets its subjects run pods as apps/api, which hold cloud identities',
         );
     });
 
     it("refuses bad args all at once, naming each key, before declaring anything", async () => {
         const r = await useMocks("test");
-        const message = errorOf(() => new KubernetesPlatform("shop", {
+        const message = configErrorOf(() => new KubernetesPlatform("shop", {
             namespace: "kube-system",
             services: [{ name: "web", image: "ghcr.io/acme/web:1.0.0", port: 8080 }, { name: "web", image: "ghcr.io/acme/web:latest" }],
             routes: [{ name: "shop", backends: [{ service: "nope" }] }],
@@ -116,7 +107,7 @@ describe("KubernetesAccess", () => {
         await settle();
         const glass = r.get("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "ops-break-glass-cluster-admin");
         expect([glass.inputs.metadata.name, glass.inputs.roleRef.name, glass.inputs.metadata.labels["paas.dev/break-glass"]]).toEqual(["ops-break-glass-cluster-admin", "cluster-admin", "true"]);
-        expect(errorOf(() => new KubernetesAccess("bad", { identityServiceAccounts: ["apps"] }))).toContain('args.identityServiceAccounts[0] must be "<namespace>/<service account>", got "apps"');
+        expect(configErrorOf(() => new KubernetesAccess("bad", { identityServiceAccounts: ["apps"] }))).toContain('args.identityServiceAccounts[0] must be "<namespace>/<service account>", got "apps"');
     });
 
     it("is AccessControl's RBAC half: its objects keep the URNs they had under AccessControl", async () => {

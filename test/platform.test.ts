@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { Platform, type PlatformArgs } from "../components/src/platform";
 import { selectorLabels } from "../core/src/planners/workload";
-import { ConfigError } from "../core/src/validation";
+import { configErrorOf } from "./harness/config";
 import { type Recorder, settle, useMocks } from "./harness/mocks";
 
 const T = {
@@ -40,16 +40,6 @@ async function build(platforms: [string, PlatformArgs][]): Promise<Recorder> {
     return recorder;
 }
 
-/** The message of the ConfigError `fn` throws. */
-function errorOf(fn: () => unknown): string {
-    try {
-        fn();
-    } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as ConfigError).message;
-    }
-    throw new Error("expected a ConfigError");
-}
 
 /** Every registration below `urn`, at any depth. */
 function descendants(r: Recorder, urn: string): Recorder["resources"][number][] {
@@ -115,7 +105,7 @@ describe("service args the Platform wires", () => {
     });
 
     it("refuses a pod label that would change the workload's selector", () => {
-        expect(errorOf(() => new Platform("p", local({ services: [{ name: "api", image: "ghcr.io/acme/api:1.0.0", podLabels: { "app.kubernetes.io/name": "web" } }], routes: [] }))))
+        expect(configErrorOf(() => new Platform("p", local({ services: [{ name: "api", image: "ghcr.io/acme/api:1.0.0", podLabels: { "app.kubernetes.io/name": "web" } }], routes: [] }))))
             .toBe('invalid Platform "p" arguments (1 problem):\n  - args.services[0].podLabels["app.kubernetes.io/name"] conflicts with the label the workload sets itself ("api"); remove it, got "web"');
     });
 
@@ -140,7 +130,7 @@ describe("service args the Platform wires", () => {
 
     it("refuses exposeToGateway: false on a service a route sends traffic to", () => {
         const services = [{ name: "web", image: "ghcr.io/acme/web:1.0.0", port: 8080, exposeToGateway: false }];
-        expect(errorOf(() => new Platform("p", local({ services }))))
+        expect(configErrorOf(() => new Platform("p", local({ services }))))
             .toBe('invalid Platform "p" arguments (1 problem):\n  - args.services[0].exposeToGateway must not be false: args.routes[0].backends[0] sends gateway traffic to web, got false');
     });
 });
@@ -167,7 +157,7 @@ describe("service args merged with a workload identity (AKS)", () => {
 
     it("refuses a user value for the identity's annotation or a different value for its pod label", () => {
         const bad = azure({ ...api, podLabels: { "azure.workload.identity/use": "false" }, serviceAccountAnnotations: { "azure.workload.identity/client-id": "someone-else" } });
-        expect(errorOf(() => new Platform("p", bad))).toBe([
+        expect(configErrorOf(() => new Platform("p", bad))).toBe([
             'invalid Platform "p" arguments (2 problems):',
             '  - args.services[0].serviceAccountAnnotations["azure.workload.identity/client-id"] is set by the workload identity args.access.workloadIdentities[0]; remove it, got "someone-else"',
             '  - args.services[0].podLabels["azure.workload.identity/use"] conflicts with the workload identity args.access.workloadIdentities[0], which needs "true", got "false"',

@@ -17,3 +17,14 @@ export function problemsOf(config: Record<string, unknown>, stack = "test"): str
     }
     return [];
 }
+
+/** The message of the ConfigError `fn` throws (a component's constructor, say); fails when it throws none. */
+export function configErrorOf(fn: () => unknown): string {
+    try {
+        fn();
+    } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as ConfigError).message;
+    }
+    throw new Error("expected a ConfigError");
+}
