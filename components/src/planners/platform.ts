@@ -13,9 +13,10 @@ import { type WorkloadIdentityArgs, checkWorkloadIdentities, identityBindingKeys
 import { type CapacityPlan, type NodeReserveArgs, type WorkloadDemand, addonDemands, clusterDemands, formatCpu, formatMemory, planCapacity, poolShapes, requests } from "./capacity";
 import { CLUSTER_DEFAULTS, type Cloud, type KubernetesClusterArgs, planCluster } from "./cluster";
 
+// What the stack config parser and Platform's args take from the Kubernetes layer.
 export {
-    CERT_MANAGER_NAMESPACE, DEFAULT_DENY_POLICY, ENVOY_NAMESPACE, GATEWAY_CONTROLLERS, GOOGLE_LB_RANGES, GatewayController, PLATFORM_LIMITS, callersOf, planGatewayController,
-    type GatewayControllerPlan, type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs, type PlatformRouteBackendArgs, type PlatformServiceArgs,
+    GATEWAY_CONTROLLERS, GatewayController, PLATFORM_LIMITS,
+    type PlatformEtcdArgs, type PlatformGatewayArgs, type PlatformRouteArgs, type PlatformRouteBackendArgs, type PlatformServiceArgs,
 } from "../../../core/src/planners/kubernetesPlatform";
 
 /** The gateway controller a cloud gets by default: GKE's own on GCP, Envoy Gateway elsewhere. */
